@@ -1,0 +1,3 @@
+from pmanalytics.cli import main
+
+main()

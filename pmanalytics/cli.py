@@ -1,0 +1,179 @@
+"""The `pmanalytics` command: a thin layer over the library.
+
+Each command calls one library function and prints its result. A user mistake
+(:class:`PmanalyticsError`) becomes one line on stderr and exit status 2; a traceback
+is shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from pmanalytics import __version__
+from pmanalytics.errors import PmanalyticsError
+from pmanalytics.load import LoadReport, check, load
+from pmanalytics.records import Problem
+
+MAX_PROBLEMS_AFTER_LOAD = 20
+USER_ERROR_EXIT = 2
+
+stderr = Console(stderr=True)
+
+
+class _Group(click.Group):
+    """Turns library errors into one clean line unless --debug is given."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PmanalyticsError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"pmanalytics: error: {exc}", err=True)
+            ctx.exit(USER_ERROR_EXIT)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pmanalytics")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Analytics for blameless postmortems: load a corpus into DuckDB, check it, report on it."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+CORPUS = click.argument("corpus", type=click.Path(path_type=Path))
+DB = click.option(
+    "--db", type=click.Path(path_type=Path), default=None,
+    help="Database file (default: $PMANALYTICS_DB, else ~/.local/share/pmanalytics/pmanalytics.duckdb).",
+)
+SETTINGS = click.option(
+    "--settings", type=click.Path(path_type=Path), default=None,
+    help="A pmanalytics.toml to use instead of the corpus's own (for a corpus you cannot write to).",
+)
+WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
+                       help="Parser processes (default: one per core).")
+
+
+@cli.command("load")
+@CORPUS
+@DB
+@SETTINGS
+@WORKERS
+@click.option("--strict", is_flag=True, help="Exit 1 when any file or row was rejected.")
+def load_command(
+    corpus: Path, db: Path | None, settings: Path | None, workers: int | None, strict: bool
+) -> None:
+    """Load the postmortems of CORPUS into the database, replacing what it held.
+
+    Bad files are reported and left out; the rest loads. The previous database stays
+    intact until the new one is complete.
+    """
+    with _progress("Loading") as (progress, on_total):
+        report = load(corpus, db, settings=settings, workers=workers, progress=progress,
+                      on_total=on_total)
+    _print_errors(report.problems)
+    _print_summary(report)
+    if strict and report.rejected:
+        sys.exit(1)
+
+
+@cli.command("check")
+@CORPUS
+@SETTINGS
+@WORKERS
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="One `path:line: level: message` line per problem, or JSON.")
+def check_command(
+    corpus: Path, settings: Path | None, workers: int | None, output_format: str
+) -> None:
+    """Validate CORPUS without writing anything; exit 1 when any file is rejected.
+
+    Each problem is printed as `path:line: error|warning: message`, the format that
+    editors and CI systems annotate.
+    """
+    report = check(corpus, settings=settings, workers=workers)
+    if output_format == "json":
+        click.echo(json.dumps({"counts": report.counts, "problems": [_problem_json(p) for p in report.problems]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        click.echo(_counts_line(report), err=True)
+    if report.rejected:
+        sys.exit(1)
+
+
+@cli.command("sample")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--count", type=click.IntRange(min=0), default=300, show_default=True,
+              help="Number of postmortems to write.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same bytes.")
+@click.option("--end-quarter", default=None,
+              help="Last quarter of the corpus, e.g. 2026Q3 (default: the last full quarter).")
+@click.option("--quarters", type=click.IntRange(min=1), default=8, show_default=True,
+              help="How many quarters the corpus spans.")
+def sample_command(out: Path, count: int, seed: int, end_quarter: str | None, quarters: int) -> None:
+    """Write a synthetic corpus of COUNT postmortems into OUT (for demos, tests, benchmarks)."""
+    from pmanalytics.sample import write_sample
+
+    try:
+        summary = write_sample(out, count=count, seed=seed, end_quarter=end_quarter, quarters=quarters)
+    except ValueError as exc:
+        raise PmanalyticsError(str(exc)) from None
+    click.echo(f"wrote {summary.postmortems} postmortems into {out}")
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {"path": problem.path, "line": problem.line, "level": problem.level,
+            "field": problem.field, "message": problem.message}
+
+
+def _counts_line(report: LoadReport) -> str:
+    return ", ".join(f"{value} {name}" for name, value in report.counts.items())
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[tuple[Callable[[int], None] | None, Callable[[int], None] | None]]:
+    """A progress bar on a terminal; nothing when stderr is not a TTY (cron, CI, pipes)."""
+    if not stderr.is_terminal:
+        yield None, None
+        return
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=stderr, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield (lambda n: bar.advance(task, n)), (lambda total: bar.update(task, total=total))
+
+
+def _print_errors(problems: tuple[Problem, ...]) -> None:
+    errors = [p for p in problems if p.level == "error"]
+    for problem in errors[:MAX_PROBLEMS_AFTER_LOAD]:
+        click.echo(str(problem), err=True)
+    if len(errors) > MAX_PROBLEMS_AFTER_LOAD:
+        click.echo(f"... and {len(errors) - MAX_PROBLEMS_AFTER_LOAD} more: "
+                   "`pmanalytics check CORPUS` lists every problem", err=True)
+
+
+def _print_summary(report: LoadReport) -> None:
+    table = Table(title=f"Loaded {report.corpus_path}", show_header=True, title_justify="left")
+    for name in ("loaded", "rejected", "skipped", "warnings"):
+        table.add_column(name, justify="right")
+    table.add_row(*(str(v) for v in report.counts.values()))
+    out = Console()
+    out.print(table)
+    out.print(f"database: {report.db_path}  ({report.duration_seconds:.2f} s)")
+
+
+def main() -> None:
+    cli(prog_name="pmanalytics")

@@ -1,0 +1,132 @@
+"""The closed vocabularies of the corpus contract, with their English and French aliases.
+
+Every lookup goes through :func:`fold`, so matching ignores case, accents, emoji,
+surrounding punctuation and a leading section number ("3.", "2)").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LEADING_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\s*[.)]?\s*")
+_NOT_WORD = re.compile(r"[^a-z0-9'’ ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and symbols, drop a leading number: the key for every alias."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = ascii_only.lower().replace("’", "'").replace("_", " ").replace("-", " ")
+    lowered = _LEADING_NUMBER.sub("", lowered)
+    lowered = _NOT_WORD.sub(" ", lowered)
+    return _SPACES.sub(" ", lowered).strip()
+
+
+def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Map every folded alias (and the canonical name itself) to its canonical name."""
+    index: dict[str, str] = {}
+    for canonical, aliases in table.items():
+        for alias in (canonical, *aliases):
+            index[fold(alias)] = canonical
+    return index
+
+
+SEVERITIES = ("S1", "S2", "S3", "S4")
+_SEVERITY = re.compile(r"^(?:s|sev|p)?\s*-?\s*([1-4])$")
+
+
+def severity(value: object) -> str | None:
+    """`S1`, `SEV1`, `SEV-1`, `Sev 1`, `P1` or the integer 1 → "S1"; None when not understood."""
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip().lower()
+    match = _SEVERITY.match(text)
+    return f"S{match.group(1)}" if match else None
+
+
+STATUSES = ("draft", "review", "published")
+PUBLISHED_TO = ("internal", "external")
+
+ROOT_CAUSE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "config": ("configuration",),
+    "deployment": ("déploiement", "mise en production"),
+    "software": ("logiciel", "bug"),
+    "capacity": ("capacité", "saturation"),
+    "dependency": ("dépendance",),
+    "infrastructure": ("infrastructure", "réseau", "matériel"),
+    "data": ("données",),
+    "security": ("sécurité",),
+    "monitoring": ("supervision", "alerting"),
+    "communication": ("communication",),
+    "process": ("processus", "organisation"),
+    "tech-debt": ("dette technique", "dette"),
+}
+OTHER_CATEGORY = "other"
+HUMAN_ERROR_ALIASES = frozenset(fold(a) for a in ("human-error", "erreur humaine", "human error"))
+CATEGORY_INDEX = _index(ROOT_CAUSE_CATEGORIES)
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "context": (
+        "Contexte et impact", "Contexte", "Impact", "Context and impact", "Context",
+        "Summary", "Résumé",
+    ),
+    "timeline": ("Timeline", "Timeline précise", "Chronologie", "Déroulé"),
+    "root_causes": (
+        "Analyse des causes profondes", "Causes profondes", "Causes racines",
+        "Root cause analysis", "Root causes", "Contributing factors", "Facteurs contributifs",
+    ),
+    "actions": (
+        "Actions correctives", "Plan d'action", "Corrective actions", "Action items",
+        "Remediation",
+    ),
+    "lessons": ("Enseignements", "Leçons apprises", "Lessons learned", "Lessons"),
+    "follow_up": ("Suivi", "Follow-up", "Follow up"),
+}
+SECTION_INDEX = _index(SECTIONS)
+FRENCH_HEADINGS = frozenset(
+    fold(h)
+    for h in (
+        "Contexte et impact", "Contexte", "Résumé", "Timeline précise", "Chronologie",
+        "Déroulé", "Analyse des causes profondes", "Causes profondes", "Causes racines",
+        "Facteurs contributifs", "Actions correctives", "Plan d'action", "Enseignements",
+        "Leçons apprises", "Suivi",
+    )
+)
+
+ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "action": ("Action", "Description", "Tâche"),
+    "id": ("ID", "Ref", "Ticket"),
+    "type": ("Type", "Horizon"),
+    "owner": ("Owner", "Responsable", "Porteur"),
+    "due": ("Due", "Due date", "Échéance", "Date limite"),
+    "status": ("Status", "Statut", "État"),
+    "closed": ("Closed", "Closed at", "Done at", "Clos le", "Terminé le"),
+}
+ACTION_COLUMN_INDEX = _index(ACTION_COLUMNS)
+
+ACTION_TYPES: dict[str, tuple[str, ...]] = {
+    "short": ("short-term", "short term", "court terme", "hotfix", "immédiat"),
+    "long": ("long-term", "long term", "long terme", "prévention"),
+}
+ACTION_TYPE_INDEX = _index(ACTION_TYPES)
+
+ACTION_STATUSES: dict[str, tuple[str, ...]] = {
+    "open": ("ouvert", "à faire", "todo", "to do"),
+    "in_progress": ("en cours", "in progress"),
+    "done": ("fait", "terminé", "clos", "closed"),
+    "cancelled": ("annulé", "won't do", "canceled"),
+}
+ACTION_STATUS_INDEX = _index(ACTION_STATUSES)
+UNKNOWN_STATUS = "unknown"
+
+LESSON_KINDS: dict[str, tuple[str, ...]] = {
+    "went_well": ("What went well", "Ce qui a bien fonctionné"),
+    "went_wrong": ("What went wrong", "Ce qui a manqué", "Ce qui n'a pas fonctionné"),
+    "lucky": ("Where we got lucky", "Où nous avons eu de la chance"),
+}
+LESSON_KIND_INDEX = _index(LESSON_KINDS)
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "oui", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "n", "non", "0", "off", ""})
