@@ -43,6 +43,7 @@ def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
     """(line, row) pairs; the line is None for items of a JSON array."""
     if suffix == "csv":
         reader = csv.DictReader(io.StringIO(text))
+        reader.fieldnames  # noqa: B018 - reads the header, so that line_num counts it
         line = reader.line_num
         for row in reader:
             yield line + 1, {(k or "").strip(): _cell(v) for k, v in row.items() if k}
