@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from pmanalytics import values
 from pmanalytics.fields import FieldContext
@@ -68,11 +67,7 @@ def split_sections(text: str, first_line: int) -> list[Section]:
     for offset, line in enumerate(text.split("\n")):
         fence_match = _FENCE.match(line)
         if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
-                fence = None
+            fence = _after_fence_line(fence, fence_match.group(1), line)
         elif fence is None and line.startswith("## "):
             if heading is not None:
                 sections.append(_section(heading, lines, heading_line))
@@ -83,6 +78,14 @@ def split_sections(text: str, first_line: int) -> list[Section]:
     if heading is not None:
         sections.append(_section(heading, lines, heading_line))
     return sections
+
+
+def _after_fence_line(fence: str | None, marker: str, line: str) -> str | None:
+    """The open fence after a fence-like line: it opens one, closes the open one, or is text."""
+    if fence is None:
+        return marker
+    closes = marker[0] == fence[0] and len(marker) >= len(fence)
+    return None if closes and not line.strip()[len(marker):].strip() else fence
 
 
 def _section(heading: str, lines: list[str], line: int) -> Section:
@@ -104,7 +107,7 @@ def _body_lines(section: Section) -> Iterator[tuple[int, str]]:
     for offset, line in enumerate(section.body.split("\n"), start=1):
         fence_match = _FENCE.match(line)
         if fence_match:
-            fence = None if fence else fence_match.group(1)
+            fence = _after_fence_line(fence, fence_match.group(1), line)
             continue
         if fence is None:
             yield section.source_line + offset, line
@@ -130,13 +133,15 @@ def read_timeline(
         try:
             clock = dt.time.fromisoformat(_two_digit_hour(match.group("time")))
         except ValueError:
-            ctx.warn("timeline", f"timeline line {line_number}: time {match.group('time')!r} not understood; event skipped")
+            ctx.warn("timeline", f"timeline line {line_number}: time {match.group('time')!r} not understood; "
+                     "event skipped")
             continue
         if match.group("date"):
             try:
                 day = dt.date.fromisoformat(match.group("date"))
             except ValueError:
-                ctx.warn("timeline", f"timeline line {line_number}: date {match.group('date')!r} not understood; event skipped")
+                ctx.warn("timeline", f"timeline line {line_number}: date {match.group('date')!r} not understood; "
+                         "event skipped")
                 continue
         elif previous is not None and clock < previous:
             day += dt.timedelta(days=1)
@@ -208,7 +213,7 @@ def read_actions(section: Section, pm: Postmortem, ctx: FieldContext, start: int
     actions: list[Action] = []
     row_number = start
     for table in _tables(section):
-        header_line, header = table[0]
+        _, header = table[0]
         columns = [ACTION_COLUMN_INDEX.get(fold(h)) for h in header]
         if "action" not in columns:
             continue

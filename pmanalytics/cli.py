@@ -135,6 +135,58 @@ def sample_command(out: Path, count: int, seed: int, end_quarter: str | None, qu
     click.echo(f"wrote {summary.postmortems} postmortems into {out}")
 
 
+@cli.command("metrics")
+@DB
+@click.option("--period", default=None,
+              help="Quarter (2026Q1), last-quarter, or a range 2026-01-01..2026-03-31 (default: all time).")
+@click.option("--as-of", "as_of", default=None,
+              help="Compute as of this date (00:00 in the corpus time zone) or timestamp (default: now).")
+@click.option("--severity", default=None, help="Only this severity (S1..S4).")
+@click.option("--service", default=None, help="Only postmortems of this service.")
+@click.option("--team", default=None, help="Only postmortems this team took part in.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object of the contract (section 4.2).")
+def metrics_command(
+    db: Path | None, period: str | None, as_of: str | None, severity: str | None,
+    service: str | None, team: str | None, as_json: bool,
+) -> None:
+    """The headline figures of a period: incidents, coverage, time to postmortem, durations,
+    actions, recurrence, root causes."""
+    from pmanalytics.database import open_database
+    from pmanalytics.figures import headline_figures, make_scope
+
+    with open_database(db) as database:
+        scope = make_scope(database, period, as_of=as_of, severity=severity, service=service, team=team)
+        figures = headline_figures(database, scope)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        _print_figures(figures)
+
+
+def _print_figures(figures: dict[str, Any]) -> None:
+    table = Table(title=f"Headline figures, {figures['period']}, as of {figures['as_of']}",
+                  title_justify="left", show_header=False)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        if key in ("period", "as_of"):
+            continue
+        if isinstance(value, dict):
+            text = ", ".join(f"{k} {_fmt(v)}" for k, v in value.items()) or "none"
+        else:
+            text = _fmt(value)
+        table.add_row(key.replace("_", " "), text)
+    Console().print(table)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def _problem_json(problem: Problem) -> dict[str, Any]:
     return {"path": problem.path, "line": problem.line, "level": problem.level,
             "field": problem.field, "message": problem.message}

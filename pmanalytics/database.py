@@ -94,7 +94,9 @@ def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     except duckdb.Error:
         con.close()
-        raise DatabaseError(f"{path}: not a pmanalytics database (load a corpus into it with `pmanalytics load`)") from None
+        raise DatabaseError(
+            f"{path}: not a pmanalytics database (load a corpus into it with `pmanalytics load`)"
+        ) from None
     version = int(rows[0][0]) if rows else 0
     if version > SCHEMA_VERSION:
         con.close()

@@ -82,7 +82,6 @@ def postmortem_from_fields(
     """A typed postmortem, or :class:`Rejection` naming every required key that is wrong."""
     fields = apply_field_mapping(raw, ctx.settings)
     settings = ctx.settings
-    tz = settings.tz
 
     missing = [k for k in REQUIRED if values.is_blank(fields.get(k))]
     if "severity" in missing and settings.default_severity:
@@ -222,7 +221,11 @@ def _root_causes(value: Any, separator: str | None, ctx: FieldContext) -> list[R
 
 
 def _root_cause(item: Any, ctx: FieldContext) -> RootCause | None:
-    if isinstance(item, dict):
+    if isinstance(item, dict) and _is_unquoted_string_form(item):
+        # `- deployment: a summary` without quotes is YAML for a one-key mapping
+        ((written, summary),) = item.items()
+        tags = []
+    elif isinstance(item, dict):
         written = item.get("category")
         summary = item.get("summary")
         tags = values.text_list(item.get("tags")) if not isinstance(item.get("tags"), dict) else []
@@ -256,6 +259,14 @@ def _root_cause(item: Any, ctx: FieldContext) -> RootCause | None:
         tags=";".join(tags) or None,
         is_human_error=is_human_error,
     )
+
+
+def _is_unquoted_string_form(item: dict[Any, Any]) -> bool:
+    """`{deployment: "a summary"}`: one key that is not a key of the mapping form."""
+    if len(item) != 1 or any(k in ("category", "summary", "tags") for k in item):
+        return False
+    ((key, value),) = item.items()
+    return isinstance(key, str) and (value is None or isinstance(value, str | int | float))
 
 
 def _check_order(pm: Postmortem, ctx: FieldContext) -> bool:

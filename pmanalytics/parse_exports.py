@@ -175,13 +175,17 @@ def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], setti
         result.incidents.append(
             Incident(
                 incident_id=incident_id,
-                title=None if values.is_blank(row.get("title")) else values.scalar_text(row["title"]),
+                title=_optional_text(row, "title"),
                 severity=level,
                 is_public=is_public,
                 started_at=stamps["started_at"],
                 resolved_at=stamps["resolved_at"],
-                postmortem_id=None if values.is_blank(row.get("postmortem_id")) else values.scalar_text(row["postmortem_id"]),
+                postmortem_id=_optional_text(row, "postmortem_id"),
                 source_path=result.file.path,
                 source_line=line,
             )
         )
+
+
+def _optional_text(row: Row, key: str) -> str | None:
+    return None if values.is_blank(row.get(key)) else values.scalar_text(row[key])

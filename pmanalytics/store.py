@@ -61,7 +61,7 @@ def exclusive_lock(db_path: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> It
     """Hold `<db>.lock` for the whole load; another load waits, then fails clearly."""
     lock_path = db_path.with_name(db_path.name + ".lock")
     try:
-        handle = open(lock_path, "a+")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole load, closed below
     except OSError as exc:
         raise DatabaseError(f"{db_path.parent}: cannot write the database here ({exc.strerror}); "
                             "choose another place with --db") from None
