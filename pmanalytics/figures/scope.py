@@ -11,6 +11,7 @@ Every query starts from the SQL views below, built with parameters only:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,6 +129,12 @@ def make_scope(
 
 
 def run(db: Database | duckdb.DuckDBPyConnection, sql: str, scope: Scope, **extra: Any) -> pd.DataFrame:
-    """Run `WITH <scoped views>, <sql>` with the scope's parameters (and `extra` ones)."""
+    """Run `WITH <scoped views>, <sql>` with the scope's parameters (and `extra` ones).
+
+    DuckDB refuses parameters a query does not use, so only those named in it are bound.
+    """
     con = db.con if isinstance(db, Database) else db
-    return con.execute(f"WITH {SCOPED}, {sql}", {**scope.params(), **extra}).df()
+    query = f"WITH {SCOPED}, {sql}"
+    params = {**scope.params(), **extra}
+    used = {name: value for name, value in params.items() if re.search(rf"\${name}\b", query)}
+    return con.execute(query, used).df()
