@@ -6,26 +6,34 @@ The Python API for notebooks and scripts:
 >>> report = pm.load("data/sample")            # doctest: +SKIP
 >>> db = pm.open_database()                    # doctest: +SKIP
 >>> db.table("postmortems").head()             # doctest: +SKIP
+
+Names are imported on first use, so that `pmanalytics --help` does not pay for pandas
+and DuckDB.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("pmanalytics")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from pmanalytics.database import Database, open_database, resolve_db_path  # noqa: E402
-from pmanalytics.errors import PmanalyticsError  # noqa: E402
-from pmanalytics.load import LoadReport, check, load  # noqa: E402
+_EXPORTS = {
+    "Database": "pmanalytics.database",
+    "open_database": "pmanalytics.database",
+    "resolve_db_path": "pmanalytics.database",
+    "PmanalyticsError": "pmanalytics.errors",
+    "LoadReport": "pmanalytics.pipeline",
+    "check": "pmanalytics.pipeline",
+    "load": "pmanalytics.pipeline",
+}
 
-__all__ = [
-    "Database",
-    "LoadReport",
-    "PmanalyticsError",
-    "__version__",
-    "check",
-    "load",
-    "open_database",
-    "resolve_db_path",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pmanalytics' has no attribute {name!r}")

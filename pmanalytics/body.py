@@ -32,7 +32,8 @@ _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+(.*)$")
 _EVENT = re.compile(
     r"^(?:\*\*|__)?(?:(?P<date>\d{4}-\d{2}-\d{2})[ T])?"
     r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
-    r"(?:\s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}))?(?:\*\*|__)?"
+    # a numeric offset only after a date: `09:05-09:20` is a range, not 09:05 at UTC-09:20
+    r"(?:\s*(?P<zone>Z|UTC|GMT)|(?(date)(?P<offset>[+-]\d{2}:?\d{2})|(?!)))?(?:\*\*|__)?"
     r"\s*(?:[—–:-]\s*|\s|$)(?P<text>.*)$"
 )
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
@@ -42,24 +43,32 @@ _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?$")
 def read_body(
     pm: Postmortem, text: str, first_line: int, ctx: FieldContext, settings: CorpusSettings
 ) -> None:
-    pm.sections = split_sections(text, first_line)
+    parsed = _split_sections(text, first_line)
+    pm.sections = [section for section, _ in parsed]
     pm.lang = _language(pm.sections)
-    for section in pm.sections:
+    for section, body_line in parsed:
         if section.section == "timeline":
-            pm.timeline.extend(read_timeline(section, pm, ctx, settings))
+            pm.timeline.extend(read_timeline(section, pm, ctx, settings, body_line=body_line))
         elif section.section == "lessons":
-            pm.lessons.extend(read_lessons(section))
+            pm.lessons.extend(read_lessons(section, body_line=body_line))
     for wanted in ("actions", "follow_up"):
-        for section in pm.sections:
+        for section, body_line in parsed:
             if section.section == wanted:
-                pm.actions.extend(read_actions(section, pm, ctx, start=len(pm.actions)))
+                pm.actions.extend(
+                    read_actions(section, pm, ctx, start=len(pm.actions), body_line=body_line)
+                )
         if pm.actions:
             break
 
 
 def split_sections(text: str, first_line: int) -> list[Section]:
     """Level-2 headings open sections; `## ` inside ``` or ~~~ fences is text."""
-    sections: list[Section] = []
+    return [section for section, _ in _split_sections(text, first_line)]
+
+
+def _split_sections(text: str, first_line: int) -> list[tuple[Section, int]]:
+    """The sections, each with the line number of its body's first line."""
+    sections: list[tuple[Section, int]] = []
     heading: str | None = None
     heading_line = 0
     lines: list[str] = []
@@ -88,9 +97,12 @@ def _after_fence_line(fence: str | None, marker: str, line: str) -> str | None:
     return None if closes and not line.strip()[len(marker):].strip() else fence
 
 
-def _section(heading: str, lines: list[str], line: int) -> Section:
+def _section(heading: str, lines: list[str], line: int) -> tuple[Section, int]:
     clean = heading.strip().strip("#").strip()
-    return Section(SECTION_INDEX.get(fold(clean)), clean, "\n".join(lines).strip("\n"), line)
+    body = "\n".join(lines).strip("\n")
+    # the body drops the empty lines after the heading: its first line comes after them
+    leading_empty = next((i for i, text in enumerate(lines) if text), len(lines))
+    return Section(SECTION_INDEX.get(fold(clean)), clean, body, line), line + 1 + leading_empty
 
 
 def _language(sections: list[Section]) -> str | None:
@@ -101,29 +113,34 @@ def _language(sections: list[Section]) -> str | None:
     return "fr" if french * 2 > len(known) else "en"
 
 
-def _body_lines(section: Section) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a section body, skipping fenced blocks."""
+def _body_lines(section: Section, body_line: int | None = None) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a section body, skipping fenced blocks.
+
+    `body_line` is the line number of the body's first line (default: right after the heading).
+    """
+    first = section.source_line + 1 if body_line is None else body_line
     fence: str | None = None
-    for offset, line in enumerate(section.body.split("\n"), start=1):
+    for offset, line in enumerate(section.body.split("\n")):
         fence_match = _FENCE.match(line)
         if fence_match:
             fence = _after_fence_line(fence, fence_match.group(1), line)
             continue
         if fence is None:
-            yield section.source_line + offset, line
+            yield first + offset, line
 
 
 # --- timeline ---------------------------------------------------------------------------
 
 
 def read_timeline(
-    section: Section, pm: Postmortem, ctx: FieldContext, settings: CorpusSettings
+    section: Section, pm: Postmortem, ctx: FieldContext, settings: CorpusSettings,
+    *, body_line: int | None = None,
 ) -> list[TimelineEvent]:
     written_offset = ctx.started_offset
     day = pm.started_at.date()
     previous: dt.time | None = None
     events: list[TimelineEvent] = []
-    for line_number, line in _body_lines(section):
+    for line_number, line in _body_lines(section, body_line):
         candidate = _event_text(line)
         if candidate is None:
             continue
@@ -146,7 +163,7 @@ def read_timeline(
         elif previous is not None and clock < previous:
             day += dt.timedelta(days=1)
         previous = clock
-        zone = _zone(match.group("zone")) or written_offset or settings.tz
+        zone = _zone(match.group("zone") or match.group("offset")) or written_offset or settings.tz
         moment = values.timestamp(dt.datetime.combine(day, clock), zone)
         text = match.group("text").strip().strip("|").strip()
         events.append(TimelineEvent(moment, text, line_number))
@@ -193,10 +210,12 @@ def _cells(row: str) -> list[str]:
     return [p.strip().replace("\\|", "|") for p in parts]
 
 
-def _tables(section: Section) -> Iterator[list[tuple[int, list[str]]]]:
+def _tables(
+    section: Section, body_line: int | None = None
+) -> Iterator[list[tuple[int, list[str]]]]:
     """Each Markdown table of the section: its rows (line number, cells), header first."""
     table: list[tuple[int, list[str]]] = []
-    for line_number, line in _body_lines(section):
+    for line_number, line in _body_lines(section, body_line):
         stripped = line.strip()
         if stripped.startswith("|"):
             if not _TABLE_SEPARATOR.match(stripped):
@@ -209,10 +228,12 @@ def _tables(section: Section) -> Iterator[list[tuple[int, list[str]]]]:
         yield table
 
 
-def read_actions(section: Section, pm: Postmortem, ctx: FieldContext, start: int) -> list[Action]:
+def read_actions(
+    section: Section, pm: Postmortem, ctx: FieldContext, start: int, *, body_line: int | None = None
+) -> list[Action]:
     actions: list[Action] = []
     row_number = start
-    for table in _tables(section):
+    for table in _tables(section, body_line):
         _, header = table[0]
         columns = [ACTION_COLUMN_INDEX.get(fold(h)) for h in header]
         if "action" not in columns:
@@ -320,10 +341,10 @@ def _optional_date(row: dict[str, str], key: str, warn: Warn) -> dt.date | None:
 # --- lessons ----------------------------------------------------------------------------
 
 
-def read_lessons(section: Section) -> list[Lesson]:
+def read_lessons(section: Section, *, body_line: int | None = None) -> list[Lesson]:
     lessons: list[Lesson] = []
     kind: str | None = None
-    for _, line in _body_lines(section):
+    for _, line in _body_lines(section, body_line):
         stripped = line.strip()
         if stripped.startswith("#"):
             kind = LESSON_KIND_INDEX.get(fold(stripped.lstrip("#").strip()))

@@ -12,17 +12,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from pmanalytics import __version__
 from pmanalytics.errors import PmanalyticsError
-from pmanalytics.load import LoadReport, check, load
 from pmanalytics.records import Problem
+
+if TYPE_CHECKING:
+    from pmanalytics.pipeline import LoadReport
 
 MAX_PROBLEMS_AFTER_LOAD = 20
 USER_ERROR_EXIT = 2
@@ -80,6 +81,8 @@ def load_command(
     Bad files are reported and left out; the rest loads. The previous database stays
     intact until the new one is complete.
     """
+    from pmanalytics.pipeline import load
+
     with _progress("Loading") as (progress, on_total):
         report = load(corpus, db, settings=settings, workers=workers, progress=progress,
                       on_total=on_total)
@@ -103,6 +106,8 @@ def check_command(
     Each problem is printed as `path:line: error|warning: message`, the format that
     editors and CI systems annotate.
     """
+    from pmanalytics.pipeline import check
+
     report = check(corpus, settings=settings, workers=workers)
     if output_format == "json":
         click.echo(json.dumps({"counts": report.counts, "problems": [_problem_json(p) for p in report.problems]},
@@ -202,6 +207,8 @@ def _progress(label: str) -> Iterator[tuple[Callable[[int], None] | None, Callab
     if not stderr.is_terminal:
         yield None, None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=stderr, transient=True) as bar:
         task = bar.add_task(label, total=None)

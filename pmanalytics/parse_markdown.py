@@ -23,6 +23,9 @@ FRONT_MATTER_HELP = (
     "start the file with a line '---', then the keys id, title, severity, started_at and "
     "resolved_at, then a line '---'"
 )
+# fence lines: `---` (or `...` to close), trailing spaces and tabs allowed
+_OPENING_FENCE = re.compile(r"---[ \t]*(?:\n|$)")
+_CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
@@ -61,39 +64,27 @@ def decode(data: bytes) -> str:
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
     """(front matter, body, line number of the body's first line)."""
-    if not text.startswith("---\n") and text.rstrip("\n") != "---":
+    opening = _OPENING_FENCE.match(text)
+    if opening is None:
         raise Rejection(f"no front matter ({FRONT_MATTER_HELP})", 1)
-    end = _closing_fence(text)
-    if end is None:
+    start = opening.end()
+    closing = _CLOSING_FENCE.search(text, start) if opening.group().endswith("\n") else None
+    if closing is None:
         raise Rejection("front matter never closed (add a line '---' after the last key)", 1)
-    front = text[4:end]
+    front = text[start : closing.start()]
     if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         raise Rejection(
             f"front matter larger than {MAX_FRONT_MATTER_BYTES // 1_000_000} MB "
             "(keep long text in the body)", 1
         )
-    after = text.find("\n", end + 1)
-    body_text = "" if after == -1 else text[after + 1 :]
+    body_text = text[closing.end() + 1 :]
     body_line = front.count("\n") + 3
     return front, body_text, body_line
 
 
-def _closing_fence(text: str) -> int | None:
-    for marker in ("\n---\n", "\n...\n"):
-        position = text.find(marker, 3)
-        if position != -1:
-            return position + 1
-    for marker in ("\n---", "\n..."):
-        if text.endswith(marker) and len(text) > 4:
-            return len(text) - 3
-    if text.startswith("---\n---"):
-        return 4
-    return None
-
-
 def read_front_matter(front: str) -> dict[str, Any]:
     try:
-        data = yaml.load(front, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+        data = yaml.load(front, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         problem = exc.problem or "invalid YAML"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_LEADING_SYMBOLS = re.compile(r"^[^a-z0-9]+")  # emoji, bullets, spaces before a number
 _LEADING_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\s*[.)]?\s*")
 _NOT_WORD = re.compile(r"[^a-z0-9'’ ]+")
 _SPACES = re.compile(r"\s+")
@@ -19,7 +20,7 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     lowered = ascii_only.lower().replace("’", "'").replace("_", " ").replace("-", " ")
-    lowered = _LEADING_NUMBER.sub("", lowered)
+    lowered = _LEADING_NUMBER.sub("", _LEADING_SYMBOLS.sub("", lowered))
     lowered = _NOT_WORD.sub(" ", lowered)
     return _SPACES.sub(" ", lowered).strip()
 

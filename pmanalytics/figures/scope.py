@@ -20,7 +20,9 @@ import duckdb
 import pandas as pd
 
 from pmanalytics.database import Database
+from pmanalytics.errors import PmanalyticsError
 from pmanalytics.period import Period, parse_as_of, parse_period
+from pmanalytics.vocabulary import severity as severity_level
 
 # Filters shared by every scoped query; each $name is bound by Scope.params().
 POSTMORTEM_FILTER = """
@@ -115,7 +117,8 @@ def make_scope(
         resolved = period
     else:
         resolved = parse_period(period, today)
-    severities = (severity,) if isinstance(severity, str) else tuple(severity) if severity else None
+    written = (severity,) if isinstance(severity, str) else tuple(severity) if severity else ()
+    severities = tuple(_severity_filter(value) for value in written) or None
     return Scope(
         period=resolved,
         as_of=parse_as_of(as_of, tz),
@@ -126,6 +129,14 @@ def make_scope(
         service=service or None,
         team=team or None,
     )
+
+
+def _severity_filter(value: str) -> str:
+    """`S1`, `s1`, `SEV-1`, `P1`, `1`... → "S1", as in the corpus (contract 1.1 and 4.1)."""
+    level = severity_level(value)
+    if level is None:
+        raise PmanalyticsError(f"severity {value!r} not understood (write S1, S2, S3 or S4)")
+    return level
 
 
 def run(db: Database | duckdb.DuckDBPyConnection, sql: str, scope: Scope, **extra: Any) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Loading a corpus: discover → parse → validate → store, each step in its own module.
+"""The loading pipeline: discover → parse → validate → store, each step in its own module.
 
 `load` writes the database; `check` runs the same steps but stores nothing, so the two
 always agree on what is rejected and why.
