@@ -50,3 +50,19 @@ def test_every_table_and_column_is_documented(table: str) -> None:
     assert f"`{table}`" in SCHEMA_DOC, f"table {table} missing from docs/schema.md"
     for column in _tables()[table]:
         assert f"`{column}`" in SCHEMA_DOC, f"column {table}.{column} missing from docs/schema.md"
+
+
+def test_figures_doc_is_generated_from_the_definitions() -> None:
+    from pmanalytics.figures.definitions import markdown
+
+    assert (ROOT / "docs" / "figures.md").read_text(encoding="utf-8") == markdown(), (
+        "regenerate it: python -m pmanalytics.figures.definitions > docs/figures.md"
+    )
+
+
+def test_every_definition_has_both_languages() -> None:
+    from pmanalytics.figures.definitions import DEFINITIONS
+
+    for item in DEFINITIONS:
+        assert item.en and item.fr and item.name_en and item.name_fr, item.key
+        assert item.en != item.fr, item.key
