@@ -10,6 +10,7 @@ import pandas as pd
 from pmanalytics.database import Database
 from pmanalytics.figures.groups import dimension, quarter_label
 from pmanalytics.figures.scope import Scope, run
+from pmanalytics.figures.statistics import kaplan_meier
 
 
 def time_to_postmortem_by(db: Database, scope: Scope, by: str = "period") -> pd.DataFrame:
@@ -106,3 +107,13 @@ def coverage_by(db: Database, scope: Scope, by: str = "period") -> pd.DataFrame:
                END AS coverage
         FROM flags GROUP BY group_key ORDER BY group_key
     """, scope, tz=scope.timezone)
+
+
+def time_to_postmortem_curve(db: Database, scope: Scope) -> pd.DataFrame:
+    """The Kaplan–Meier curve of time to publication (see `statistics.kaplan_meier`).
+
+    Columns: time (hours), at_risk, events, censored, survival, ci_lower, ci_upper.
+    `statistics.km_median(curve)` gives a median that open drafts cannot flatter.
+    """
+    times = publication_times(db, scope)
+    return kaplan_meier(times["hours"].to_numpy(dtype=float), times["is_published"].to_numpy(dtype=bool))
