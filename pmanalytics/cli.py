@@ -168,6 +168,33 @@ def metrics_command(
         _print_figures(figures)
 
 
+@cli.command("report")
+@click.option("--period", default="last-quarter", show_default=True,
+              help="Quarter to report (2026Q3), last-quarter (resolved from today's date), or a date range.")
+@click.option("--notebook", default="quarterly_reliability", show_default=True,
+              help="Notebook of notebooks/ to run (quarterly_reliability, service_review, ...).")
+@click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
+              help="A notebook parameter, e.g. -p lang fr -p team payments (repeatable).")
+@DB
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help="Load this corpus into the database first.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Folder of the reports; each goes to OUT/<period>/<notebook>.html with index.html on top.")
+def report_command(
+    period: str, notebook: str, parameters: tuple[tuple[str, str], ...], db: Path | None,
+    corpus: Path | None, out: Path,
+) -> None:
+    """Run a notebook for a period and write it as a self-contained HTML report.
+
+    Exits non-zero when the notebook fails; the executed notebook with the error is kept
+    beside the report, and an earlier good report of that period is left untouched.
+    """
+    from pmanalytics.render import run_report
+
+    result = run_report(notebook, period=period, parameters=dict(parameters), db=db, corpus=corpus, out=out)
+    click.echo(str(result.html_path))
+
+
 def _print_figures(figures: dict[str, Any]) -> None:
     table = Table(title=f"Headline figures, {figures['period']}, as of {figures['as_of']}",
                   title_justify="left", show_header=False)
