@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from pmanalytics import __version__, charts
 from pmanalytics.database import Database, open_database, resolve_db_path
-from pmanalytics.figures import causes, durations, follow_through, headline, learning, quality, trends
+from pmanalytics.figures import causes, durations, follow_through, headline, learning, listing, quality, trends
 from pmanalytics.figures.definitions import DEFINITIONS, definition
 from pmanalytics.figures.left_out import left_out_report
 from pmanalytics.figures.scope import Scope, make_scope
@@ -123,6 +123,7 @@ class Report:
     scope: Scope
     lang: str = "en"
     parameters: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None
 
     @classmethod
     def open(
@@ -161,6 +162,26 @@ class Report:
                       "service": service or "", "lang": lang}
         return cls(database, scope, "fr" if lang == "fr" else "en", parameters)
 
+    @classmethod
+    def service_review(
+        cls,
+        *,
+        db: str | None = None,
+        corpus: str | None = None,
+        period: str = "last-quarter",
+        quarters: int = 4,
+        as_of: str | None = None,
+        team: str | None = None,
+        service: str | None = None,
+        lang: str = "en",
+    ) -> Report:
+        """A report over the `quarters` quarters ending with `period`, for one service or team."""
+        report = cls.open(db=db, corpus=corpus, period=period, as_of=as_of, team=team, service=service, lang=lang)
+        report.scope = report.scope.with_period(_trailing_quarters(report.scope, max(1, int(quarters))))
+        report.parameters["quarters"] = quarters
+        report.subject = service or team or ""
+        return report
+
     # --- helpers ------------------------------------------------------------------------
 
     @property
@@ -182,7 +203,11 @@ class Report:
 
     def title(self) -> None:
         show_html(STYLE)
-        heading(text("report_title", self.lang, period=self.scope.period.label), 1)
+        if self.subject is not None:
+            subject = self.subject or "*"
+            heading(text("service_review_title", self.lang, subject=subject), 1)
+        else:
+            heading(text("report_title", self.lang, period=self.scope.period.label), 1)
         filters = ", ".join(f"{k} = {v}" for k, v in (("team", self.scope.team), ("service", self.scope.service),
                                                        ("severity", self.scope.severities)) if v)
         paragraph(text("subtitle", self.lang, period=self.scope.period.label,
@@ -287,22 +312,36 @@ class Report:
             from pmanalytics.figures.blameless import blameless_findings
         except ImportError:
             return pd.DataFrame()
-        ids = set(self.db.sql(
-            "SELECT postmortem_id FROM postmortems WHERE started_at >= ? AND started_at < ? AND started_at <= ?",
-            [self.scope.period.start_at(self.scope.tz), self.scope.period.end_at(self.scope.tz), self.scope.as_of],
-        )["postmortem_id"])
-        frames = {name: self.db.table(name) for name in
-                  ("postmortems", "sections", "root_causes", "timeline_events", "lessons")}
-        frames = {name: frame[frame["postmortem_id"].isin(ids)] for name, frame in frames.items()}
+        frames = listing.scoped_tables(
+            self.db, self.scope, ("postmortems", "sections", "root_causes", "timeline_events", "lessons"))
         return blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
                                   frames["timeline_events"], frames["lessons"])
+
+    def incidents(self) -> None:
+        """The postmortems of the scope, newest first, with their causes (service review)."""
+        heading(text("h_incidents", self.lang))
+        if self._no_data():
+            return
+        listed = listing.postmortem_list(self.db, self.scope)
+        table(listed, self.lang, limit=50)
+        show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, self.scope)))
+        heading(text("recurring_pairs", self.lang), 3)
+        pairs = causes.recurring_pairs(self.db, self.scope)
+        table(pairs[["postmortem_id", "earlier_postmortem_id", "days_between", "service_names", "categories"]],
+              self.lang)
+
+    def open_actions(self) -> None:
+        """Actions of the scope's postmortems that are not done, most overdue first."""
+        heading(text("h_open_actions", self.lang))
+        if self._no_data():
+            return
+        table(follow_through.open_actions(self.db, self.scope), self.lang, limit=50)
 
     def data_quality(self) -> None:
         heading(text("h_data_quality", self.lang))
         paragraph(text("load_sentence", self.lang, **self.figures["load"]))
         heading(text("rejected_files", self.lang), 3)
-        problems = self.db.sql("SELECT path, line, message FROM load_problems WHERE level = 'error' ORDER BY path")
-        table(problems, self.lang)
+        table(listing.rejected_files(self.db), self.lang)
         heading(text("left_out", self.lang), 3)
         table(left_out_report(self.db, self.scope), self.lang)
 
@@ -316,7 +355,7 @@ class Report:
 
     def provenance(self) -> None:
         heading(text("h_provenance", self.lang))
-        load = self.db.sql("SELECT corpus_fingerprint, loaded_at FROM loads ORDER BY load_id DESC LIMIT 1")
+        load = listing.last_load(self.db)
         rows = [
             (text("corpus_fingerprint", self.lang), load["corpus_fingerprint"].iloc[0] if len(load) else ""),
             (text("loaded_at", self.lang), str(load["loaded_at"].iloc[0]) if len(load) else ""),

@@ -130,3 +130,18 @@ def backlog_over_time(db: Database, scope: Scope) -> pd.DataFrame:
         FROM points pt LEFT JOIN actions_life l ON TRUE
         GROUP BY pt.month_end ORDER BY pt.month_end
     """, scope, as_of_date=scope.as_of_date, tz=scope.timezone)
+
+
+def open_actions(db: Database, scope: Scope) -> pd.DataFrame:
+    """Actions of the scope's postmortems not done as of as_of, most overdue first.
+
+    Columns: owner_team, postmortem_id, action_id, description, status, due_date, days_overdue
+    (negative: days left before the due date; NULL without a due date).
+    """
+    return run(db, ACTIONS_AS_OF + f"""
+        SELECT {OWNER_TEAM} AS owner_team, a.postmortem_id, a.action_id, a.description, a.status,
+               a.due_date, date_diff('day', a.due_date, $as_of_date) AS days_overdue
+        FROM scoped_actions a
+        WHERE NOT a.is_done
+        ORDER BY days_overdue DESC NULLS LAST, a.postmortem_id, a.action_id
+    """, scope, as_of_date=scope.as_of_date, tz=scope.timezone)
