@@ -102,7 +102,8 @@ def top_recurring(frame: pd.DataFrame, title: str = "Recurring service × catego
 
 
 def coverage(frame: pd.DataFrame, title: str = "Coverage of required incidents") -> go.Figure:
-    """Share of required incidents with a published postmortem (columns group_key, coverage)."""
+    """Share of required incidents with a published postmortem, each bar labelled covered / required
+    (columns group_key, required, covered, coverage, as `learning.coverage_by` returns them)."""
     fig = go.Figure(go.Bar(x=frame["group_key"].astype(str), y=frame["coverage"],
                            text=frame["covered"].astype(str) + " / " + frame["required"].astype(str)))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])

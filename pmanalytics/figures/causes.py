@@ -1,7 +1,8 @@
 """What keeps breaking: root-cause categories, their trend, and recurrence (contract 4.5).
 
-A postmortem citing a category twice counts once. Shares are over the postmortems of the
-group that cite any category.
+A postmortem citing a category twice counts once. Shares are over all the postmortems of
+the group, those citing no category included (contract 4.2 `root_causes`, definition
+`root_causes`).
 """
 
 from __future__ import annotations

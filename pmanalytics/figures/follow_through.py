@@ -107,7 +107,8 @@ def backlog_over_time(db: Database, scope: Scope) -> pd.DataFrame:
     return run(db, """
         actions_life AS (
             SELECT a.status, a.closed_date, a.due_date,
-                   CAST(timezone($tz, coalesce(p.published_at, p.resolved_at)) AS DATE) AS opened_date
+                   CAST(timezone($tz, CASE WHEN p.published_at <= $as_of THEN p.published_at
+                                           ELSE p.resolved_at END) AS DATE) AS opened_date
             FROM actions a JOIN scoped_postmortems p USING (postmortem_id)
             WHERE a.status <> 'cancelled'
         ),

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from pmanalytics.database import Database
+from pmanalytics.errors import PmanalyticsError
 from pmanalytics.figures.headline import RECURRENCE_PAIRS, recurrence_params
-from pmanalytics.figures.scope import Scope, run
+from pmanalytics.figures.scope import ALL_TIME, Scope, run
 from pmanalytics.figures.statistics import bootstrap_change
 
 
@@ -83,7 +84,14 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 
+def judged_scope(scope: Scope) -> Scope:
+    """The scope as of the end of its own period, or its as_of if earlier."""
+    return scope.with_period(scope.period, min(scope.as_of, scope.period.end_at(scope.tz)))
+
+
 def previous_scope(scope: Scope) -> Scope:
+    if scope.period == ALL_TIME:
+        raise PmanalyticsError("a change against the previous period needs a quarter or a date range, not all time")
     previous = scope.period.previous()
     end = previous.end_at(scope.tz)
     return scope.with_period(previous, min(scope.as_of, end))
@@ -96,9 +104,10 @@ def kpi_changes(db: Database, scope: Scope, *, n_resamples: int = 2000, seed: in
     n_previous, period, previous_period.
     """
     before_scope = previous_scope(scope)
+    now_scope = judged_scope(scope)
     rows = []
     for kpi in KPIS:
-        now, before = kpi.values(db, scope), kpi.values(db, before_scope)
+        now, before = kpi.values(db, now_scope), kpi.values(db, before_scope)
         result = bootstrap_change(before, now, kpi.statistic, n_resamples=n_resamples, seed=seed)
         rows.append({
             "kpi": kpi.key, "unit": kpi.unit, "better": kpi.better,

@@ -1,0 +1,250 @@
+"""Every notebook runs on the sample, an empty and a one-postmortem corpus, into safe HTML.
+
+Each report takes a few seconds (a kernel starts), so the runs are shared by module
+fixtures and the whole file is marked slow; it still runs in `make test` and CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pmanalytics as pm
+from pmanalytics.cli import cli
+from pmanalytics.render import ReportError, available_notebooks, run_report
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+HOSTILE_TITLE = "<script>alert('title')</script> Checkout & payments"
+HOSTILE_ACTION = "<img src=x onerror=alert('action')> add a guard"
+ONE = f"""---
+id: PM-ONE
+title: "{HOSTILE_TITLE}"
+severity: S1
+public: true
+services: ["<b>checkout</b>"]
+teams: [payments]
+started_at: 2026-08-10T09:00:00Z
+detected_at: 2026-08-10T09:05:00Z
+mitigated_at: 2026-08-10T09:40:00Z
+resolved_at: 2026-08-10T10:00:00Z
+published_at: 2026-08-11T10:00:00Z
+root_causes: ["config: limit lowered without review"]
+---
+
+## Context and impact
+Checkout failed for 60 minutes. The on-call engineer forgot to check the dashboard.
+
+## Timeline
+- 09:00 — change pushed
+- 09:05 — alert
+- 10:00 — resolved
+
+## Corrective actions
+| ID | Action | Owner | Due | Status |
+|---|---|---|---|---|
+| A-1 | {HOSTILE_ACTION} | payments | 2026-08-20 | open |
+"""
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--enable-logging=stderr", "--v=0",
+    "--virtual-time-budget=15000",
+]
+
+
+@pytest.fixture(scope="module")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("corpora")
+    empty, one = root / "empty", root / "one"
+    empty.mkdir()
+    one.mkdir()
+    (one / "pm-one.md").write_text(ONE, encoding="utf-8")
+    paths = {}
+    for name, corpus in (("sample", SAMPLE), ("empty", empty), ("one", one)):
+        paths[name] = root / f"{name}.duckdb"
+        pm.load(corpus, paths[name])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reports(databases: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    out = tmp_path_factory.mktemp("reports")
+    made = {}
+    for corpus, db in databases.items():
+        for notebook in available_notebooks():
+            result = run_report(notebook, period="2026Q3", db=db, out=out / corpus)
+            made[(corpus, notebook)] = result.html_path
+    made[("sample", "quarterly_reliability.fr")] = run_report(
+        "quarterly_reliability", period="2026Q3", db=databases["sample"], out=out / "sample",
+        parameters={"lang": "fr"},
+    ).html_path
+    return made
+
+
+def test_every_notebook_ran_on_every_corpus(reports: dict[tuple[str, str], Path]) -> None:
+    assert set(available_notebooks()) == {"explore", "quarterly_reliability", "service_review"}
+    for (corpus, notebook), page in reports.items():
+        assert page.is_file(), (corpus, notebook)
+        assert page.with_suffix(".ipynb").is_file()
+        assert page.parent.name == "2026Q3"
+        assert page.stat().st_size < 6_000_000, f"{page} is over 6 MB"
+
+
+def test_empty_corpus_says_no_data(reports: dict[tuple[str, str], Path]) -> None:
+    page = reports[("empty", "quarterly_reliability")].read_text(encoding="utf-8")
+    assert "No data for this period" in page
+    assert "plotly-graph-div" not in page
+
+
+def test_html_has_no_code_prompts_tracebacks_or_stderr(reports: dict[tuple[str, str], Path]) -> None:
+    for page_path in reports.values():
+        page = page_path.read_text(encoding="utf-8")
+        assert "jp-InputArea" not in page and "jp-InputPrompt" not in page and "In&nbsp;[" not in page
+        assert "Traceback" not in page and "jp-OutputArea-error" not in page
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+        assert "Report.open" not in page  # no source code
+
+
+def test_html_needs_no_external_script(reports: dict[tuple[str, str], Path]) -> None:
+    for page_path in reports.values():
+        page = page_path.read_text(encoding="utf-8")
+        assert not re.search(r"<script[^>]+src=", page), page_path
+        assert not re.search(r"<link[^>]+href=\"https?:", page), page_path
+        assert page.count("plotly.js v") <= 2  # the bundle's banner: embedded once
+
+
+def test_postmortem_text_is_escaped(reports: dict[tuple[str, str], Path]) -> None:
+    quarterly = reports[("one", "quarterly_reliability")].read_text(encoding="utf-8")
+    review = reports[("one", "service_review")].read_text(encoding="utf-8")
+    for page in (quarterly, review):
+        assert "<img src=x" not in page and "<script>alert(" not in page and "<b>checkout</b>" not in page
+    assert "&lt;img src=x onerror=alert('action')&gt; add a guard" in quarterly  # overdue actions
+    assert "&lt;script&gt;alert('title')&lt;/script&gt; Checkout &amp; payments" in review  # incidents list
+
+
+def test_french_report_is_in_french(reports: dict[tuple[str, str], Path]) -> None:
+    page = reports[("sample", "quarterly_reliability.fr")].read_text(encoding="utf-8")
+    for heading in ("Rapport de fiabilité 2026Q3", "Synthèse", "À quelle vitesse apprenons-nous",
+                    "Allons-nous au bout des actions", "Ce qui casse encore", "Définitions", "Provenance"):
+        assert heading in page, heading
+    assert '<html lang="fr">' in page
+    for english in ("Headline summary", "How fast do we learn", "Do we follow through"):
+        assert english not in page
+
+
+def test_leadership_report_names_no_person(reports: dict[tuple[str, str], Path]) -> None:
+    """Owners that are not teams of the corpus are shown as '(other owner)'."""
+    page = reports[("sample", "quarterly_reliability")].read_text(encoding="utf-8")
+    assert "Owner team" in page
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.parametrize("key", [("sample", "quarterly_reliability"), ("sample", "quarterly_reliability.fr"),
+                                 ("one", "quarterly_reliability"), ("sample", "service_review")])
+def test_charts_render_in_a_browser_without_errors(reports: dict[tuple[str, str], Path], key: tuple[str, str]) -> None:
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run must install it (make browser)")
+        pytest.skip("chromium is not installed (make browser installs it)")
+    page = reports[key]
+    expected = page.read_text(encoding="utf-8").count('class="plotly-graph-div"')
+    assert expected > 0
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    dom = run.stdout
+    rendered = len(re.findall(r'class="[^"]*\bjs-plotly-plot\b', dom))
+    assert rendered == expected, f"{rendered} of {expected} charts rendered"
+    assert len(re.findall(r'class="main-svg"', dom)) >= expected
+    errors = [line for line in run.stderr.splitlines() if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)]
+    assert errors == []
+    assert injected_elements(dom) == []
+    assert "<b>checkout</b>" not in dom
+
+
+class _ElementScan(HTMLParser):
+    """Elements that postmortem text could have injected: event-handler attributes, or a
+    script whose own code is the payload (plotly's JSON holds the text escaped, as data)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_script = tag == "script"
+        handlers = [name for name, _ in attrs if name.startswith("on")]
+        if handlers or (tag == "img" and ("src", "x") in attrs):
+            self.found.append(f"<{tag} {attrs}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip().startswith("alert("):
+            self.found.append(f"<script>{data.strip()[:40]}")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+
+def injected_elements(dom: str) -> list[str]:
+    scan = _ElementScan()
+    scan.feed(dom)
+    return scan.found
+
+
+def test_a_failing_notebook_keeps_the_good_report(databases: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    good = run_report("quarterly_reliability", period="2026Q3", db=databases["sample"], out=out)
+    before = good.html_path.read_bytes()
+    with pytest.raises(ReportError, match="failed in cell"):
+        run_report("quarterly_reliability", period="2026Q3", db=databases["sample"], out=out,
+                   parameters={"lang": "fr", "deadline_hours": "-1"} | {"as_of": "not a date"})
+    assert good.html_path.read_bytes() == before
+    assert (out / "2026Q3" / "quarterly_reliability.fr.failed.ipynb").is_file()
+
+
+def test_parameters_are_values_never_code(databases: dict[str, Path], tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    payload = f'x"; open({str(marker)!r}, "w").write("1"); y = "\n__import__("os")'
+    with pytest.raises(ReportError):
+        run_report("quarterly_reliability", period="2026Q3", db=databases["sample"], out=tmp_path / "r",
+                   parameters={"team": "payments", "as_of": payload})
+    assert not marker.exists()
+
+
+def test_cli_report_last_quarter_and_index(databases: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(cli, ["report", "--period", "2026Q3", "--db", str(databases["one"]),
+                                      "--out", str(out), "-p", "lang", "fr"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out / "2026Q3" / "quarterly_reliability.fr.html")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="2026Q3/quarterly_reliability.fr.html"' in index
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--notebook", "nope"], "no notebook 'nope' (available: explore, quarterly_reliability, service_review)"),
+    (["--period", "2026Q5"], "is not a period"),
+    (["-p", "colour", "blue"], "has no parameter 'colour'"),
+])
+def test_cli_report_user_errors_are_one_line(args: list[str], message: str, databases: dict[str, Path],
+                                             tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--db", str(databases["one"]), "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
