@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 INSTALLED = $(VENV)/.installed
 SAMPLE = data/sample
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,18 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 install: $(INSTALLED)
 
+# Headless Chromium (Debian's package) for the test that opens the HTML report in a browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 demo: install
 	$(BIN)/pmanalytics load $(SAMPLE)
+	$(BIN)/pmanalytics report --period last-quarter
 
-test: install
+test: install browser
 	$(BIN)/ruff check pmanalytics tests
 	$(BIN)/python -m pytest
 

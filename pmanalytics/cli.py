@@ -98,26 +98,43 @@ def load_command(
 @WORKERS
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="One `path:line: level: message` line per problem, or JSON.")
+@click.option("--blameless", is_flag=True,
+              help="Also flag sentences that blame people, with a systemic rewording; exit 1 if any.")
 def check_command(
-    corpus: Path, settings: Path | None, workers: int | None, output_format: str
+    corpus: Path, settings: Path | None, workers: int | None, output_format: str, blameless: bool
 ) -> None:
     """Validate CORPUS without writing anything; exit 1 when any file is rejected.
 
     Each problem is printed as `path:line: error|warning: message`, the format that
-    editors and CI systems annotate.
+    editors and CI systems annotate. With --blameless, each blaming sentence is one more
+    warning line, so a team can lint drafts before publishing them.
     """
-    from pmanalytics.pipeline import check
+    from pmanalytics.pipeline import check, check_blameless
 
-    report = check(corpus, settings=settings, workers=workers)
+    if blameless:
+        report, findings = check_blameless(corpus, settings=settings, workers=workers)
+        problems = [*report.problems, *_finding_problems(findings)]
+    else:
+        report, findings = check(corpus, settings=settings, workers=workers), None
+        problems = list(report.problems)
     if output_format == "json":
-        click.echo(json.dumps({"counts": report.counts, "problems": [_problem_json(p) for p in report.problems]},
+        click.echo(json.dumps({"counts": report.counts, "problems": [_problem_json(p) for p in problems]},
                               ensure_ascii=False, indent=2))
     else:
-        for problem in report.problems:
+        for problem in problems:
             click.echo(str(problem))
-        click.echo(_counts_line(report), err=True)
-    if report.rejected:
+        click.echo(_counts_line(report) + (f", {len(findings)} blameless findings" if blameless else ""), err=True)
+    if report.rejected or (findings is not None and len(findings)):
         sys.exit(1)
+
+
+def _finding_problems(findings: Any) -> list[Problem]:
+    """Blameless findings as warning lines: `path:line: warning: blameless/<rule>: "…" → suggestion`."""
+    return [
+        Problem(row.source_path, int(row.line) if row.line is not None else None, "warning",
+                f'blameless/{row.rule}: "{" ".join(str(row.sentence).split())}" → {row.suggestion}', "blameless")
+        for row in findings.itertuples(index=False)
+    ]
 
 
 @cli.command("sample")
@@ -193,6 +210,19 @@ def report_command(
 
     result = run_report(notebook, period=period, parameters=dict(parameters), db=db, corpus=corpus, out=out)
     click.echo(str(result.html_path))
+
+
+@cli.command("lab")
+@DB
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help="Load this corpus into the database first.")
+@click.option("--port", type=int, default=None, help="Port for JupyterLab (default: its own).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser (on a remote machine).")
+def lab_command(db: Path | None, corpus: Path | None, port: int | None, no_browser: bool) -> None:
+    """Open JupyterLab on notebooks/ with the database ready ($PMANALYTICS_DB set for the notebooks)."""
+    from pmanalytics.lab import launch, prepare_lab
+
+    launch(prepare_lab(db, corpus, port=port, open_browser=not no_browser))
 
 
 def _print_figures(figures: dict[str, Any]) -> None:

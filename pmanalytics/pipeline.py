@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmanalytics import __version__
 from pmanalytics.database import resolve_db_path
@@ -21,6 +22,9 @@ from pmanalytics.records import Problem
 from pmanalytics.settings import CorpusSettings, read_settings, settings_path
 from pmanalytics.store import LoadRecord, write_database
 from pmanalytics.validate import ValidCorpus, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -138,3 +142,17 @@ def _fingerprint(valid: ValidCorpus, settings_file: Path | None) -> str:
     if settings_file is not None:
         digest.update(hashlib.sha256(settings_file.read_bytes()).hexdigest().encode())
     return digest.hexdigest()
+
+
+def check_blameless(
+    corpus: str | Path, *, settings: str | Path | None = None, workers: int | None = None
+) -> tuple[LoadReport, pd.DataFrame]:
+    """`check`, plus the sentences that blame people (see `figures.blameless`), nothing written."""
+    from pmanalytics.figures.blameless import blameless_findings
+    from pmanalytics.store import postmortem_frames
+
+    report, valid = _run(Path(corpus), _path(settings), workers, None, None, None)
+    frames = postmortem_frames(valid.postmortems)
+    findings = blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
+                                  frames["timeline_events"], frames["lessons"])
+    return report, findings

@@ -27,7 +27,7 @@ import pandas as pd
 
 from pmanalytics.database import SCHEMA_VERSION
 from pmanalytics.errors import DatabaseError
-from pmanalytics.records import Problem
+from pmanalytics.records import Postmortem, Problem
 from pmanalytics.settings import CorpusSettings
 from pmanalytics.validate import ValidCorpus
 
@@ -193,13 +193,53 @@ def table_frames(
     corpus: ValidCorpus, settings: CorpusSettings, record: LoadRecord, load_id: int
 ) -> dict[str, pd.DataFrame]:
     """Every table of the schema as a DataFrame, in column order."""
-    pms = corpus.postmortems
-    actions = [a for pm in pms for a in pm.actions]
     frames: dict[str, pd.DataFrame] = {
         "meta": _frame({"key": ["schema_version", "pmanalytics_version"],
                         "value": [str(SCHEMA_VERSION), record.pmanalytics_version]}),
         "settings": _frame({"key": [k for k, _ in settings.as_rows()],
                             "value": [v for _, v in settings.as_rows()]}),
+        "incidents": _frame({
+            "incident_id": [i.incident_id for i in corpus.incidents],
+            "title": [i.title for i in corpus.incidents],
+            "severity": [i.severity for i in corpus.incidents],
+            "is_public": [i.is_public for i in corpus.incidents],
+            "started_at": instants([i.started_at for i in corpus.incidents]),
+            "resolved_at": instants([i.resolved_at for i in corpus.incidents]),
+            "postmortem_id": [i.postmortem_id for i in corpus.incidents],
+            "source_path": [i.source_path for i in corpus.incidents],
+            "source_line": pd.array([i.source_line for i in corpus.incidents], dtype="Int32"),
+        }),
+        "files": _frame({
+            "path": [r.file.path for r in corpus.results],
+            "kind": [r.file.kind for r in corpus.results],
+            "outcome": [r.outcome for r in corpus.results],
+            "size_bytes": [r.file.size_bytes for r in corpus.results],
+            "modified_at": pd.to_datetime([r.file.modified_ns for r in corpus.results], unit="ns", utc=True),
+            "content_sha256": [r.content_sha256 for r in corpus.results],
+        }),
+        "load_problems": problem_frame(corpus.problems, load_id),
+        "loads": _frame({
+            "load_id": [load_id],
+            "loaded_at": instants([record.loaded_at]),
+            "corpus_path": [record.corpus_path],
+            "corpus_fingerprint": [record.corpus_fingerprint],
+            "files_seen": [record.files_seen],
+            "loaded": [record.loaded],
+            "rejected": [record.rejected],
+            "skipped": [record.skipped],
+            "warnings": [record.warnings],
+            "duration_seconds": [record.duration_seconds],
+            "pmanalytics_version": [record.pmanalytics_version],
+        }),
+    }
+    frames.update(postmortem_frames(corpus.postmortems))
+    return frames
+
+
+def postmortem_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
+    """The postmortems and every table that hangs off them (actions, sections, causes, …)."""
+    actions = [a for pm in pms for a in pm.actions]
+    frames = {
         "postmortems": _frame({
             "postmortem_id": [p.postmortem_id for p in pms],
             "title": [p.title for p in pms],
@@ -236,39 +276,6 @@ def table_frames(
             "source_line": pd.array([a.source_line for a in actions], dtype="Int32"),
             "extra_json": [a.extra_json for a in actions],
         }),
-        "incidents": _frame({
-            "incident_id": [i.incident_id for i in corpus.incidents],
-            "title": [i.title for i in corpus.incidents],
-            "severity": [i.severity for i in corpus.incidents],
-            "is_public": [i.is_public for i in corpus.incidents],
-            "started_at": instants([i.started_at for i in corpus.incidents]),
-            "resolved_at": instants([i.resolved_at for i in corpus.incidents]),
-            "postmortem_id": [i.postmortem_id for i in corpus.incidents],
-            "source_path": [i.source_path for i in corpus.incidents],
-            "source_line": pd.array([i.source_line for i in corpus.incidents], dtype="Int32"),
-        }),
-        "files": _frame({
-            "path": [r.file.path for r in corpus.results],
-            "kind": [r.file.kind for r in corpus.results],
-            "outcome": [r.outcome for r in corpus.results],
-            "size_bytes": [r.file.size_bytes for r in corpus.results],
-            "modified_at": pd.to_datetime([r.file.modified_ns for r in corpus.results], unit="ns", utc=True),
-            "content_sha256": [r.content_sha256 for r in corpus.results],
-        }),
-        "load_problems": problem_frame(corpus.problems, load_id),
-        "loads": _frame({
-            "load_id": [load_id],
-            "loaded_at": instants([record.loaded_at]),
-            "corpus_path": [record.corpus_path],
-            "corpus_fingerprint": [record.corpus_fingerprint],
-            "files_seen": [record.files_seen],
-            "loaded": [record.loaded],
-            "rejected": [record.rejected],
-            "skipped": [record.skipped],
-            "warnings": [record.warnings],
-            "duration_seconds": [record.duration_seconds],
-            "pmanalytics_version": [record.pmanalytics_version],
-        }),
     }
     frames.update(_child_frames(pms))
     return frames
@@ -285,7 +292,7 @@ def problem_frame(problems: list[Problem], load_id: int) -> pd.DataFrame:
     })
 
 
-def _child_frames(pms: list) -> dict[str, pd.DataFrame]:  # type: ignore[type-arg]
+def _child_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
     """The one-to-many tables of a postmortem, keyed by postmortem_id and position."""
     def listing(attribute: str, column: str) -> pd.DataFrame:
         rows = [(pm.postmortem_id, i, v) for pm in pms for i, v in enumerate(getattr(pm, attribute), 1)]

@@ -111,3 +111,43 @@ def test_unwritable_database_folder_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["load", str(corpus), "--db", str(blocker / "pm.duckdb")])
     assert result.exit_code == 2
     assert "cannot create this folder" in result.stderr
+
+
+def test_check_blameless_flags_blaming_sentences_and_exits_1(tmp_path: Path) -> None:
+    corpus = tmp_path / "drafts"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(GOOD + "\n## Root causes\nThe deploy failed because of human error.\n",
+                                 encoding="utf-8")
+    (corpus / "b.md").write_text(GOOD.replace("id: PM-1", "id: PM-2") + "\n## Root causes\n"
+                                 "The retry budget was exhausted by a slow dependency.\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["check", str(corpus)])
+    assert plain.exit_code == 0 and plain.stdout == ""
+    result = CliRunner().invoke(cli, ["check", "--blameless", str(corpus)])
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        'a.md:10: warning: blameless/human-error: "The deploy failed because of human error." → '
+    )
+    assert "1 blameless findings" in result.stderr
+
+
+def test_lab_sets_the_database_for_the_notebooks(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pmanalytics.lab as lab
+
+    db = tmp_path / "pm.duckdb"
+    launched = []
+    monkeypatch.setattr(lab, "launch", launched.append)
+    result = CliRunner().invoke(cli, ["lab", "--db", str(db), "--corpus", str(_corpus(tmp_path)), "--no-browser"])
+    assert result.exit_code == 0, result.output
+    (launch,) = launched
+    assert launch.env["PMANALYTICS_DB"] == str(db.resolve())
+    assert launch.argv[1:3] == ["-m", "jupyterlab"]
+    assert "--no-browser" in launch.argv
+    assert any(a.startswith("--notebook-dir=") and a.endswith("notebooks") for a in launch.argv)
+
+
+def test_lab_without_a_database_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["lab", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert "no database yet" in result.stderr
