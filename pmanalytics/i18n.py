@@ -89,6 +89,9 @@ TEXT: dict[str, dict[str, str]] = {
     "improvement": {"en": "improvement", "fr": "amélioration"},
     "deterioration": {"en": "deterioration", "fr": "dégradation"},
     "not_available": {"en": "n/a", "fr": "n.d."},
+    "yes": {"en": "yes", "fr": "oui"},
+    "no": {"en": "no", "fr": "non"},
+    "more_rows": {"en": "… and {count} more", "fr": "… et {count} de plus"},
     "hours": {"en": "{value:.1f} h", "fr": "{value:.1f} h"},
     "minutes": {"en": "{value:.0f} min", "fr": "{value:.0f} min"},
     "points": {"en": "{value:+.0f} points", "fr": "{value:+.0f} points"},
@@ -165,6 +168,15 @@ COLUMNS: dict[str, dict[str, str]] = {
     "p75": {"en": "75th pct", "fr": "3e quartile"},
     "started_at": {"en": "Started", "fr": "Début"},
     "score": {"en": "Score", "fr": "Score"},
+    "stage": {"en": "Stage", "fr": "Étape"},
+    "median_minutes": {"en": "Median (min)", "fr": "Médiane (min)"},
+    "p90_minutes": {"en": "p90 (min)", "fr": "90e centile (min)"},
+    "left_out": {"en": "Left out", "fr": "Écartés"},
+    "mean_sections": {"en": "Sections (of 6)", "fr": "Sections (sur 6)"},
+    "where": {"en": "Where", "fr": "Où"},
+    "sentence": {"en": "Sentence", "fr": "Phrase"},
+    "services": {"en": "Services", "fr": "Services"},
+    "source_path": {"en": "File", "fr": "Fichier"},
 }
 
 
@@ -177,3 +189,46 @@ def text(key: str, lang: str, **values: object) -> str:
 def column(name: str, lang: str) -> str:
     labels = COLUMNS.get(name)
     return labels["fr" if lang == "fr" else "en"] if labels else name
+
+
+CHARTS: dict[str, dict[str, str]] = {
+    "ttp_title": {"en": "Share of postmortems not yet published, by hours since resolution",
+                  "fr": "Part des postmortems pas encore publiés, selon les heures depuis la résolution"},
+    "ttp_x": {"en": "hours since the incident was resolved", "fr": "heures depuis la résolution de l'incident"},
+    "ttp_y": {"en": "share not yet published", "fr": "part non encore publiée"},
+    "ttp_band": {"en": "95 % interval", "fr": "intervalle à 95 %"},
+    "ttp_line": {"en": "not yet published", "fr": "pas encore publiés"},
+    "deadline": {"en": "deadline {hours:g} h", "fr": "délai {hours:g} h"},
+    "median": {"en": "median", "fr": "médiane"},
+    "p90": {"en": "p90", "fr": "90e centile"},
+    "ecdf_title": {"en": "Time to detect, mitigate and resolve",
+                   "fr": "Délais de détection, d'atténuation et de résolution"},
+    "ecdf_x": {"en": "minutes since impact began (log scale)",
+               "fr": "minutes depuis le début de l'impact (échelle log)"},
+    "ecdf_y": {"en": "share of incidents", "fr": "part des incidents"},
+    "stage_detect": {"en": "detect", "fr": "détection"},
+    "stage_mitigate": {"en": "mitigate", "fr": "atténuation"},
+    "stage_resolve": {"en": "resolve", "fr": "résolution"},
+    "ages_title": {"en": "Actions done within 30/60/90 days, per cohort",
+                   "fr": "Actions faites en 30/60/90 jours, par trimestre d'incident"},
+    "ages_x": {"en": "quarter of the incident", "fr": "trimestre de l'incident"},
+    "ages_y": {"en": "share of actions done", "fr": "part des actions faites"},
+    "ages_trace": {"en": "within {age} days", "fr": "en {age} jours"},
+    "backlog_title": {"en": "Open corrective actions over time", "fr": "Actions correctives ouvertes dans le temps"},
+    "backlog_x": {"en": "month end", "fr": "fin de mois"},
+    "backlog_y": {"en": "actions", "fr": "actions"},
+    "open": {"en": "open", "fr": "ouvertes"},
+    "overdue": {"en": "overdue", "fr": "en retard"},
+    "trend_title": {"en": "Root-cause categories per quarter", "fr": "Catégories de causes par trimestre"},
+    "trend_x": {"en": "quarter", "fr": "trimestre"},
+    "trend_y": {"en": "share of postmortems citing it", "fr": "part des postmortems qui la citent"},
+    "recurring_title": {"en": "Recurring service × category", "fr": "Service × cause récurrents"},
+    "recurring_x": {"en": "recurring postmortems", "fr": "postmortems récurrents"},
+    "coverage_title": {"en": "Coverage of required incidents", "fr": "Couverture des incidents obligatoires"},
+    "coverage_y": {"en": "covered / required", "fr": "couverts / obligatoires"},
+}
+
+
+def chart_text(key: str, lang: str, **values: object) -> str:
+    template = CHARTS[key]["fr" if lang == "fr" else "en"]
+    return template.format(**values) if values else template

@@ -25,7 +25,7 @@ from pmanalytics.figures.definitions import DEFINITIONS, definition
 from pmanalytics.figures.left_out import left_out_report
 from pmanalytics.figures.scope import Scope, make_scope
 from pmanalytics.figures.statistics import km_median
-from pmanalytics.i18n import column, text
+from pmanalytics.i18n import chart_text, column, text
 from pmanalytics.period import Period
 
 MAX_ROWS = 25
@@ -85,12 +85,16 @@ def table(frame: pd.DataFrame, lang: str, limit: int = MAX_ROWS) -> None:
     if frame.empty:
         paragraph(text("no_rows", lang), "pm-note")
         return
-    shown = frame.head(limit).rename(columns={c: column(c, lang) for c in frame.columns})
+    shown = frame.head(limit).copy()
+    for name in shown.columns:
+        if shown[name].dtype == bool:
+            shown[name] = shown[name].map({True: text("yes", lang), False: text("no", lang)})
+    shown = shown.rename(columns={c: column(c, lang) for c in frame.columns})
     markup = shown.to_html(index=False, escape=True, na_rep="", classes="pm-table", border=0,
                            float_format=lambda v: f"{v:.2f}")
     more = len(frame) - limit
     if more > 0:
-        markup += f'<p class="pm-note">… {more} more</p>'
+        markup += f'<p class="pm-note">{html.escape(text("more_rows", lang, count=more))}</p>'
     show_html(markup)
 
 
@@ -253,8 +257,8 @@ class Report:
                        postmortems=self.figures["postmortems"],
                        km_median=text("hours", self.lang, value=median) if median is not None
                        else text("median_not_reached", self.lang)))
-        show_figure(charts.time_to_postmortem_curve(curve, self.scope.deadline_hours))
-        show_figure(charts.coverage(learning.coverage_by(self.db, self.scope, by="severity")))
+        show_figure(charts.time_to_postmortem_curve(curve, self.scope.deadline_hours, lang=self.lang))
+        show_figure(charts.coverage(learning.coverage_by(self.db, self.scope, by="severity"), lang=self.lang))
         heading(text("overdue_postmortems", self.lang), 3)
         overdue = learning.overdue_postmortems(self.db, self.scope)
         table(overdue[["incident_key", "title", "severity", "is_public", "resolved_at", "days_overdue", "teams"]],
@@ -265,10 +269,10 @@ class Report:
         if self._no_data():
             return
         trailing = self.scope.with_period(_trailing_quarters(self.scope, 4))
-        show_figure(charts.completion_at_ages(follow_through.completion_at_ages(self.db, trailing)))
+        show_figure(charts.completion_at_ages(follow_through.completion_at_ages(self.db, trailing), lang=self.lang))
         by_team = follow_through.actions_by(self.db, self.scope, by="owner_team")
         table(by_team.rename(columns={"group_key": "owner_team"}), self.lang)
-        show_figure(charts.backlog(follow_through.backlog_over_time(self.db, trailing)))
+        show_figure(charts.backlog(follow_through.backlog_over_time(self.db, trailing), lang=self.lang))
         heading(text("overdue_actions", self.lang), 3)
         overdue = follow_through.overdue_actions(self.db, self.scope)
         table(overdue[["owner_team", "postmortem_id", "action_id", "description", "due_date", "days_overdue"]],
@@ -279,8 +283,8 @@ class Report:
         if self._no_data():
             return
         trend_scope = self.scope.with_period(_trailing_quarters(self.scope, 4))
-        show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, trend_scope)))
-        show_figure(charts.top_recurring(causes.top_recurring(self.db, self.scope)))
+        show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, trend_scope), lang=self.lang))
+        show_figure(charts.top_recurring(causes.top_recurring(self.db, self.scope), lang=self.lang))
         heading(text("open_fix", self.lang), 3)
         open_fix = causes.recurred_with_open_fix(self.db, self.scope)
         table(open_fix[["postmortem_id", "title", "earlier_postmortem_id", "action_id", "description",
@@ -290,9 +294,10 @@ class Report:
         heading(text("h_durations", self.lang))
         if self._no_data():
             return
-        show_figure(charts.duration_ecdf(durations.stage_durations(self.db, self.scope)))
+        show_figure(charts.duration_ecdf(durations.stage_durations(self.db, self.scope), lang=self.lang))
         summary = durations.stage_duration_summary(self.db, self.scope, by="severity")
-        table(summary, self.lang)
+        summary["stage"] = [chart_text(f"stage_{stage}", self.lang) for stage in summary["stage"]]
+        table(summary.rename(columns={"group_key": "severity"}), self.lang)
 
     def quality(self) -> None:
         heading(text("h_quality", self.lang))
@@ -324,7 +329,7 @@ class Report:
             return
         listed = listing.postmortem_list(self.db, self.scope)
         table(listed, self.lang, limit=50)
-        show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, self.scope)))
+        show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, self.scope), lang=self.lang))
         heading(text("recurring_pairs", self.lang), 3)
         pairs = causes.recurring_pairs(self.db, self.scope)
         table(pairs[["postmortem_id", "earlier_postmortem_id", "days_between", "service_names", "categories"]],

@@ -138,8 +138,12 @@ def test_french_report_is_in_french(reports: dict[tuple[str, str], Path]) -> Non
                     "Allons-nous au bout des actions", "Ce qui casse encore", "Définitions", "Provenance"):
         assert heading in page, heading
     assert '<html lang="fr">' in page
-    for english in ("Headline summary", "How fast do we learn", "Do we follow through"):
-        assert english not in page
+    for english in ("Headline summary", "How fast do we learn", "Do we follow through", "Share of postmortems",
+                    "Open corrective actions over time", "not distinguishable from noise", ">True<", ">False<"):
+        assert english not in page, english
+    for french_chart in ("Part des postmortems pas encore publi", "Actions correctives ouvertes dans le temps",
+                         "Cat\\u00e9gories de causes par trimestre"):
+        assert french_chart in page, french_chart
 
 
 def test_leadership_report_names_no_person(reports: dict[tuple[str, str], Path]) -> None:
