@@ -36,8 +36,12 @@ def _publication_hours(db: Database, scope: Scope) -> np.ndarray:
     return frame["h"].to_numpy(dtype=float)
 
 
-def _within_deadline(db: Database, scope: Scope) -> np.ndarray:
-    return (_publication_hours(db, scope) <= scope.deadline_hours).astype(float)
+def _within_deadline(hours: np.ndarray, scope: Scope) -> np.ndarray:
+    return (hours <= scope.deadline_hours).astype(float)
+
+
+def _same(values: np.ndarray, scope: Scope) -> np.ndarray:
+    return values
 
 
 def _resolve_minutes(db: Database, scope: Scope) -> np.ndarray:
@@ -72,11 +76,12 @@ class Kpi:
     better: str  # higher | lower
     unit: str
     values: Callable[[Database, Scope], np.ndarray]
+    transform: Callable[[np.ndarray, Scope], np.ndarray] = _same
 
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("coverage", "rate", "higher", "share", _coverage),
-    Kpi("within_deadline_rate", "rate", "higher", "share", _within_deadline),
+    Kpi("within_deadline_rate", "rate", "higher", "share", _publication_hours, _within_deadline),
     Kpi("median_time_to_postmortem_hours", "median", "lower", "hours", _publication_hours),
     Kpi("median_time_to_resolve_minutes", "median", "lower", "minutes", _resolve_minutes),
     Kpi("action_completion_rate", "rate", "higher", "share", _actions_done),
@@ -105,9 +110,17 @@ def kpi_changes(db: Database, scope: Scope, *, n_resamples: int = 2000, seed: in
     """
     before_scope = previous_scope(scope)
     now_scope = judged_scope(scope)
+    fetched: dict[tuple[str, Scope], np.ndarray] = {}
+
+    def values(kpi: Kpi, scope: Scope) -> np.ndarray:
+        key = (kpi.values.__name__, scope)
+        if key not in fetched:  # time to postmortem and within-deadline share one query
+            fetched[key] = kpi.values(db, scope)
+        return kpi.transform(fetched[key], scope)
+
     rows = []
     for kpi in KPIS:
-        now, before = kpi.values(db, now_scope), kpi.values(db, before_scope)
+        now, before = values(kpi, now_scope), values(kpi, before_scope)
         result = bootstrap_change(before, now, kpi.statistic, n_resamples=n_resamples, seed=seed)
         rows.append({
             "kpi": kpi.key, "unit": kpi.unit, "better": kpi.better,
