@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from corpus_builder import build, postmortem
 
 import pmanalytics as pm
 from pmanalytics.errors import PmanalyticsError
@@ -36,62 +37,9 @@ from pmanalytics.figures.statistics import km_median
 DATA = Path(__file__).parent / "data" / "figures_groups"
 AS_OF = "2026-04-15"
 
-# (id, type, owner, due, status, closed): "" leaves a cell empty
-Action = tuple[str, str, str, str, str, str]
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def postmortem(
-    pid: str,
-    *,
-    started: str,
-    resolved: str,
-    severity: str = "S2",
-    detected: str | None = None,
-    mitigated: str | None = None,
-    published: str | None = None,
-    public: bool = False,
-    services: Sequence[str] = (),
-    teams: Sequence[str] = (),
-    root_causes: Sequence[str] = (),
-    actions: Sequence[Action] = (),
-) -> str:
-    """A Markdown postmortem; `root_causes` are "category: summary"."""
-    lines = ["---", f"id: {pid}", f"title: Incident {pid}", f"severity: {severity}", f"started_at: {started}"]
-    lines += [f"{key}: {value}" for key, value in
-              (("detected_at", detected), ("mitigated_at", mitigated), ("resolved_at", resolved),
-               ("published_at", published)) if value]
-    if public:
-        lines.append("public: true")
-    if services:
-        lines.append(f"services: [{', '.join(services)}]")
-    if teams:
-        lines.append(f"teams: [{', '.join(teams)}]")
-    if root_causes:
-        lines.append("root_causes:")
-        lines += [f'  - "{cause}"' for cause in root_causes]
-    lines += ["---", "", "## Summary", "", "Short.", ""]
-    if actions:
-        lines += ["## Corrective actions", "", "| ID | Action | Type | Owner | Due | Status | Closed |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [f"| {aid} | Fix {aid} | {kind} | {owner} | {due} | {status} | {closed} |"
-                  for aid, kind, owner, due, status, closed in actions]
-    return "\n".join(lines) + "\n"
-
-
-def build(root: Path, files: dict[str, str], name: str = "corpus") -> Path:
-    """Write the corpus files, load them, return the database path."""
-    corpus = root / name
-    corpus.mkdir()
-    for relative, text in files.items():
-        path = corpus / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    db = root / f"{name}.duckdb"
-    pm.load(corpus, db)
-    return db
 
 
 class Opened:

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import corpus_builder
 import pytest
 from click.testing import CliRunner
+from corpus_builder import CONTRACT_EXAMPLE, build
 
 import pmanalytics as pm
 from pmanalytics.cli import cli
@@ -21,28 +23,6 @@ from pmanalytics.errors import PmanalyticsError
 from pmanalytics.figures import headline_figures, make_scope
 
 FULL_CORPUS = Path(__file__).parent / "data" / "figures" / "full"
-
-# The example object of contract 4.2, as written there (values are only examples).
-CONTRACT_EXAMPLE = {
-    "period": "2026Q1",
-    "as_of": "2026-04-15T00:00:00+00:00",
-    "incidents": 42,
-    "postmortems": 40,
-    "published": 35,
-    "required": 12,
-    "coverage": 0.833,
-    "overdue_postmortems": 1,
-    "time_to_postmortem_hours": {"n": 35, "median": 51.0, "p90": 160.2, "within_deadline_rate": 0.62,
-                                 "left_out": 0},
-    "time_to_detect_minutes": {"n": 38, "median": 6.0, "p90": 31.5, "left_out": 0},
-    "time_to_mitigate_minutes": {"n": 30, "median": 44.0, "p90": 210.0, "left_out": 1},
-    "time_to_resolve_minutes": {"n": 40, "median": 95.0, "p90": 600.0, "left_out": 0},
-    "actions": {"total": 120, "done": 80, "completion_rate": 0.667, "on_time_rate": 0.7, "overdue": 12,
-                "median_days_to_close": 21.0},
-    "recurrence": {"recurring": 5, "rate": 0.125, "with_open_fix": 2},
-    "root_causes": {"config": 10, "deployment": 5, "other": 1},
-    "load": {"loaded": 300, "rejected": 2, "skipped": 1, "warnings": 7},
-}
 
 EMPTY_DURATION = {"n": 0, "median": None, "p90": None, "left_out": 0}
 
@@ -53,52 +33,14 @@ EMPTY_DURATION = {"n": 0, "median": None, "p90": None, "left_out": 0}
 def postmortem(
     pid: str,
     *,
-    started: str,
-    resolved: str,
-    severity: str = "S2",
-    detected: str | None = None,
-    mitigated: str | None = None,
-    published: str | None = None,
-    public: bool = False,
-    services: Sequence[str] = (),
-    teams: Sequence[str] = (),
     causes: Sequence[str] = (),
     actions: Sequence[tuple[str, str, str, str]] = (),
+    **fields: Any,
 ) -> str:
-    """A Markdown postmortem; `causes` are "category: summary"; `actions` are (id, status, due, closed)."""
-    lines = ["---", f"id: {pid}", f"title: Incident {pid}", f"severity: {severity}", f"started_at: {started}"]
-    lines += [f"{key}: {value}" for key, value in
-              (("detected_at", detected), ("mitigated_at", mitigated), ("resolved_at", resolved),
-               ("published_at", published)) if value]
-    if public:
-        lines.append("public: true")
-    if services:
-        lines.append(f"services: [{', '.join(services)}]")
-    if teams:
-        lines.append(f"teams: [{', '.join(teams)}]")
-    if causes:
-        lines.append("root_causes:")
-        lines += [f'  - "{cause}"' for cause in causes]
-    lines += ["---", "", "## Summary", "", "Short.", ""]
-    if actions:
-        lines += ["## Corrective actions", "", "| ID | Action | Owner | Due | Status | Closed |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {aid} | Fix {aid} | team-x | {due} | {status} | {closed} |"
-                  for aid, status, due, closed in actions]
-    return "\n".join(lines) + "\n"
-
-
-def build(tmp_path: Path, files: dict[str, str], name: str = "corpus") -> Path:
-    """Write the corpus files, load them, return the database path."""
-    corpus = tmp_path / name
-    corpus.mkdir()
-    for relative, text in files.items():
-        path = corpus / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    db = tmp_path / f"{name}.duckdb"
-    pm.load(corpus, db)
-    return db
+    """A Markdown postmortem; `causes` are "category: summary"; `actions` are (id, status, due, closed),
+    all owned by team-x."""
+    rows = [(aid, "", "team-x", due, status, closed) for aid, status, due, closed in actions]
+    return corpus_builder.postmortem(pid, root_causes=causes, actions=rows, **fields)
 
 
 def figures(db: Path, period: str = "2026Q1", as_of: str = "2026-04-15", **filters: Any) -> dict[str, Any]:
