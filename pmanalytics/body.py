@@ -36,7 +36,8 @@ _EVENT = re.compile(
     r"(?:\s*(?P<zone>Z|UTC|GMT)|(?(date)(?P<offset>[+-]\d{2}:?\d{2})|(?!)))?(?:\*\*|__)?"
     r"\s*(?:[—–:-]\s*|\s|$)(?P<text>.*)$"
 )
-_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+# possessive `*+`: a long run of spaces after `**` must not make the match quadratic
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*+:?\s*+$")
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?$")
 
 
@@ -138,6 +139,10 @@ def read_timeline(
 ) -> list[TimelineEvent]:
     written_offset = ctx.started_offset
     day = pm.started_at.date()
+
+    def warn(line: int, message: str) -> None:
+        ctx.problems.append(_row_warning(ctx, line, message, "timeline"))
+
     previous: dt.time | None = None
     events: list[TimelineEvent] = []
     for line_number, line in _body_lines(section, body_line):
@@ -150,21 +155,32 @@ def read_timeline(
         try:
             clock = dt.time.fromisoformat(_two_digit_hour(match.group("time")))
         except ValueError:
-            ctx.warn("timeline", f"timeline line {line_number}: time {match.group('time')!r} not understood; "
-                     "event skipped")
+            warn(line_number, f"timeline: time {match.group('time')!r} not understood; event skipped")
             continue
         if match.group("date"):
             try:
                 day = dt.date.fromisoformat(match.group("date"))
             except ValueError:
-                ctx.warn("timeline", f"timeline line {line_number}: date {match.group('date')!r} not understood; "
-                         "event skipped")
+                warn(line_number, f"timeline: date {match.group('date')!r} not understood; event skipped")
                 continue
         elif previous is not None and clock < previous:
+            if day == dt.date.max:
+                warn(line_number, f"timeline: the day after {day} is past the year 9999; event skipped")
+                continue
             day += dt.timedelta(days=1)
         previous = clock
-        zone = _zone(match.group("zone") or match.group("offset")) or written_offset or settings.tz
-        moment = values.timestamp(dt.datetime.combine(day, clock), zone)
+        written_zone = match.group("zone") or match.group("offset")
+        try:
+            zone = _zone(written_zone) or written_offset or settings.tz
+        except ValueError:
+            warn(line_number, f"timeline: offset {written_zone!r} not understood (write e.g. +01:00); "
+                 "event skipped")
+            continue
+        try:
+            moment = values.timestamp(dt.datetime.combine(day, clock), zone)
+        except values.ValueProblem as exc:
+            warn(line_number, f"timeline: {exc}; event skipped")
+            continue
         text = match.group("text").strip().strip("|").strip()
         events.append(TimelineEvent(moment, text, line_number))
     return events

@@ -54,7 +54,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-CORPUS = click.argument("corpus", type=click.Path(path_type=Path))
+CORPUS = click.argument("corpus", type=click.Path(path_type=Path, readable=False))
 DB = click.option(
     "--db", type=click.Path(path_type=Path), default=None,
     help="Database file (default: $PMANALYTICS_DB, else ~/.local/share/pmanalytics/pmanalytics.duckdb).",
@@ -193,7 +193,7 @@ def metrics_command(
 @click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="A notebook parameter, e.g. -p lang fr -p team payments (repeatable).")
 @DB
-@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+@click.option("--corpus", type=click.Path(path_type=Path, readable=False), default=None,
               help="Load this corpus into the database first.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
               help="Folder of the reports; each goes to OUT/<period>/<notebook>.html with index.html on top.")
@@ -214,7 +214,7 @@ def report_command(
 
 @cli.command("lab")
 @DB
-@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+@click.option("--corpus", type=click.Path(path_type=Path, readable=False), default=None,
               help="Load this corpus into the database first.")
 @click.option("--port", type=int, default=None, help="Port for JupyterLab (default: its own).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser (on a remote machine).")
@@ -223,6 +223,55 @@ def lab_command(db: Path | None, corpus: Path | None, port: int | None, no_brows
     from pmanalytics.lab import launch, prepare_lab
 
     launch(prepare_lab(db, corpus, port=port, open_browser=not no_browser))
+
+
+@cli.command("migrate")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--severity", default=None,
+              help="Severity (S1..S4) for documents that state none; without it they are left without one.")
+@click.option("--force", is_flag=True, help="Write into OUT even if it is not empty (same-named files are replaced).")
+def migrate_command(src: Path, out: Path, severity: str | None, force: bool) -> None:
+    """Copy the legacy postmortems of SRC into OUT with a drafted front matter; SRC is never touched.
+
+    Every drafted value says in a YAML comment where it came from; OUT/_migration_report.md
+    and .csv list per file what was found, guessed and missing. Files that already have
+    front matter are copied unchanged. Then `pmanalytics check OUT` shows what is left.
+    """
+    from pmanalytics.migrate import REPORT_MD, STATUSES, migrate
+
+    report = migrate(src, out, severity=severity, force=force)
+    table = Table(title=f"Migrated {src} → {out}", title_justify="left")
+    table.add_column("field")
+    for status in STATUSES:
+        table.add_column(status, justify="right")
+    for key, counts in report.field_counts():
+        table.add_row(key, *(str(counts[s]) for s in STATUSES))
+    Console().print(table)
+    files = ", ".join(f"{n} {name}" for name, n in report.outcome_counts().items() if n)
+    checked = report.check_counts()
+    click.echo(f"files: {files}; then {checked['loads']} load, {checked['rejected']} rejected "
+               f"(`pmanalytics check {out}`); report: {out / REPORT_MD}")
+
+
+@cli.command("export")
+@DB
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="File format: Parquet (typed; for Spark, Trino, DuckDB, BI tools) or CSV with a header.")
+@click.option("--force", is_flag=True, help="Write into OUT even if it is not empty (same-named files are replaced).")
+@click.argument("out", type=click.Path(path_type=Path))
+def export_command(db: Path | None, fmt: str, force: bool, out: Path) -> None:
+    """Write every table of the database, the headline figures per quarter and schema.json into OUT."""
+    from pmanalytics.export import export
+
+    result = export(db, out, fmt=fmt, force=force)
+    table = Table(title=f"Exported to {out}", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for item in result.files:
+        table.add_row(item.name, str(item.rows))
+    Console().print(table)
+    click.echo(f"schema: {out / 'schema.json'}")
 
 
 def _print_figures(figures: dict[str, Any]) -> None:

@@ -228,7 +228,11 @@ def _root_cause(item: Any, ctx: FieldContext) -> RootCause | None:
     elif isinstance(item, dict):
         written = item.get("category")
         summary = item.get("summary")
-        tags = values.text_list(item.get("tags")) if not isinstance(item.get("tags"), dict) else []
+        try:
+            tags = values.text_list(item.get("tags"))
+        except values.ValueProblem:
+            ctx.warn("root_causes", "root_causes: tags of an item are not a list of words; left empty")
+            tags = []
     elif isinstance(item, str | int | float) and not isinstance(item, bool):
         written, _, summary = str(item).partition(":")
         tags = []
@@ -237,8 +241,15 @@ def _root_cause(item: Any, ctx: FieldContext) -> RootCause | None:
     if values.is_blank(written) or isinstance(written, dict | list):
         ctx.warn("root_causes", "root_causes: an item has no category (write 'category: summary'); skipped")
         return None
-    written_text = str(written).strip()
-    summary_text = str(summary).strip() if not values.is_blank(summary) else None
+    written_text = values.scalar_text(written)
+    if values.is_blank(summary):
+        summary_text = None
+    elif isinstance(summary, dict | list):
+        ctx.warn("root_causes", f"root_causes: the summary of {written_text!r} is a list or mapping, "
+                 "not text; left empty")
+        summary_text = None
+    else:
+        summary_text = values.scalar_text(summary)
     category = ctx.settings.category(written_text)
     is_human_error = fold(written_text) in HUMAN_ERROR_ALIASES
     if is_human_error:
@@ -287,10 +298,15 @@ def _check_order(pm: Postmortem, ctx: FieldContext) -> bool:
 
 
 def _extra_json(fields: Mapping[str, Any]) -> str | None:
-    extra = {k: v for k, v in fields.items() if k not in CONTRACT_KEYS}
+    """The keys the contract does not know, as JSON (strict JSON: text keys, no NaN).
+
+    The value is bounded already (`parse_markdown` checks the expanded front matter, exports
+    are rows of a file), so converting it is bounded too.
+    """
+    extra = {str(k): v for k, v in fields.items() if k not in CONTRACT_KEYS}
     if not extra:
         return None
-    text = json.dumps(extra, default=str, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(values.jsonable(extra), ensure_ascii=False, sort_keys=True)
     if len(text) > MAX_EXTRA_JSON_CHARS:
         return json.dumps({"truncated": True, "keys": sorted(map(str, extra))}, ensure_ascii=False)
     return text

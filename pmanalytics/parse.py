@@ -4,29 +4,60 @@ Each file is read once: its bytes give both the content hash (for the corpus
 fingerprint and incremental reloads) and the records. A file that cannot be read or
 parsed becomes a rejected :class:`FileResult` with a one-line reason; nothing a file
 holds can stop the others.
+
+Two ways out:
+
+- `parse_files` gives whole records, for `check` (which stores nothing).
+- `parse_batches` gives :class:`Batch` es for `load`: runs of consecutive files whose
+  postmortems are already Arrow tables (built in the worker, see `tables`), with only
+  light references left in the results. Pickling whole records back from the workers
+  costs as much as parsing them; Arrow buffers cost almost nothing. At most `WINDOW`
+  batches are in flight, so memory stays flat whatever the corpus size.
+
+Exports (`actions.*`, `incidents.*`, `postmortems.*` at the root) are parsed in a
+thread of the loading process rather than in a worker: there are few of them, their
+records feed the cross-file rules that run here, and 100,000 incidents cost more to
+ship between processes than to read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
 
 from pmanalytics.discover import link_escapes
 from pmanalytics.fields import Rejection
 from pmanalytics.parse_exports import read_export
 from pmanalytics.parse_markdown import decode, parse_postmortem
-from pmanalytics.records import CorpusFile, FileResult, Problem
+from pmanalytics.records import CorpusFile, FileResult, Postmortem, PostmortemRef, Problem
 from pmanalytics.settings import CorpusSettings
+from pmanalytics.tables import postmortem_tables
 
 MAX_FILE_BYTES = 10_000_000
 MAX_EXPORT_BYTES = 500_000_000
 PARALLEL_FROM_FILES = 400
 CHUNK_FILES = 64
+BATCH_FILES = 250  # files per batch: big enough for bulk inserts, small enough to keep workers busy
+WINDOW_PER_WORKER = 3  # batches in flight per worker
 
 Progress = Callable[[int], None]
+
+
+@dataclass
+class Batch:
+    """Consecutive files, parsed: their results, with postmortems as references, and their rows."""
+
+    results: list[FileResult]
+    refs: list[PostmortemRef] = field(default_factory=list)  # refs[i] is the postmortem of pm_index i
+    tables: dict[str, pa.Table] = field(default_factory=dict)
 
 
 def parse_files(
@@ -38,7 +69,7 @@ def parse_files(
     progress: Progress | None = None,
 ) -> Iterator[FileResult]:
     """Results in the order of `files`; parallel over `workers` processes for large corpora."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = _workers(workers)
     if workers <= 1 or len(files) < PARALLEL_FROM_FILES:
         results: Iterable[FileResult] = (parse_file(f, settings, root) for f in files)
         yield from _counted(results, progress)
@@ -47,6 +78,87 @@ def parse_files(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         batches = pool.map(_parse_chunk, chunks, [settings] * len(chunks), [root] * len(chunks))
         yield from _counted((r for batch in batches for r in batch), progress)
+
+
+def parse_batches(
+    files: list[CorpusFile],
+    settings: CorpusSettings,
+    root: Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Batch]:
+    """Batches covering `files` in their order; parallel over `workers` processes for large corpora."""
+    workers = _workers(workers)
+    units = _units(files)
+    if workers <= 1 or len(files) < PARALLEL_FROM_FILES:
+        batches: Iterable[Batch] = (parse_batch(unit, settings, root) for unit in units)
+    else:
+        batches = _parallel_batches(units, settings, root, workers)
+    for batch in batches:
+        if progress is not None:
+            progress(len(batch.results))
+        yield batch
+
+
+def parse_batch(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> Batch:
+    """Parse `files` and turn their postmortems into tables, keeping references in the results."""
+    results = _parse_chunk(files, settings, root)
+    postmortems: list[Postmortem] = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
+    batch = Batch(results, tables=postmortem_tables(postmortems))
+    for result in results:
+        result.postmortems = [_ref(pm) for pm in result.postmortems]
+        batch.refs.extend(result.postmortems)
+    return batch
+
+
+def _ref(pm: Postmortem | PostmortemRef) -> PostmortemRef:
+    return PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format)
+
+
+def _workers(workers: int | None) -> int:
+    return workers if workers is not None else (os.cpu_count() or 1)
+
+
+def _units(files: list[CorpusFile]) -> list[list[CorpusFile]]:
+    """Runs of at most BATCH_FILES consecutive files; each export is a run of its own."""
+    units: list[list[CorpusFile]] = []
+    for is_export, run in itertools.groupby(files, key=_is_export):
+        group = list(run)
+        size = 1 if is_export else BATCH_FILES
+        units.extend(group[i : i + size] for i in range(0, len(group), size))
+    return units
+
+
+def _is_export(file: CorpusFile) -> bool:
+    return file.kind == "export"
+
+
+def _parallel_batches(
+    units: list[list[CorpusFile]], settings: CorpusSettings, root: Path, workers: int
+) -> Iterator[Batch]:
+    """Batches in order: Markdown runs in worker processes, exports in a thread of this one."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        markdown = iter(unit for unit in units if not _is_export(unit[0]))
+        in_flight: deque[Future[Batch]] = deque()
+
+        def submit_next() -> None:
+            for unit in itertools.islice(markdown, 1):
+                in_flight.append(pool.submit(parse_batch, unit, settings, root))
+
+        submit_next()  # starts the worker processes before the thread below exists
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            exports = [thread.submit(parse_batch, unit, settings, root) for unit in units if _is_export(unit[0])]
+            for _ in range(workers * WINDOW_PER_WORKER - 1):
+                submit_next()
+            export_results = iter(exports)
+            for unit in units:
+                if _is_export(unit[0]):
+                    yield next(export_results).result()
+                    continue
+                batch = in_flight.popleft().result()
+                submit_next()
+                yield batch
 
 
 def _parse_chunk(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> list[FileResult]:

@@ -21,6 +21,10 @@ from pmanalytics.settings import CorpusSettings
 from pmanalytics.vocabulary import ACTION_COLUMN_INDEX, fold, severity
 
 LIST_SEPARATOR = ";"
+# What one row may hold (a JSON row can nest): far above any real export's.
+MAX_ROW_VALUES = 10_000
+MAX_ROW_CHARS = 1_000_000
+MAX_ROW_DEPTH = 20
 Row = dict[str, Any]
 
 
@@ -43,16 +47,24 @@ def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
     """(line, row) pairs; the line is None for items of a JSON array."""
     if suffix == "csv":
         reader = csv.DictReader(io.StringIO(text))
-        reader.fieldnames  # noqa: B018 - reads the header, so that line_num counts it
-        line = reader.line_num
-        for row in reader:
-            yield line + 1, {(k or "").strip(): _cell(v) for k, v in row.items() if k}
+        line = 0
+        try:
+            reader.fieldnames  # noqa: B018 - reads the header, so that line_num counts it
             line = reader.line_num
+            for row in reader:
+                yield line + 1, {(k or "").strip(): _cell(v) for k, v in row.items() if k}
+                line = reader.line_num
+        except csv.Error as exc:
+            raise Rejection(f"not valid CSV: {exc} (fix the file; none of its rows are loaded)", line + 1) from None
     elif suffix == "json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise Rejection(f"not valid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise Rejection("JSON nested too deeply (an export is an array of flat objects)", 1) from None
+        except ValueError as exc:  # e.g. a number of more than 4,300 digits
+            raise Rejection(f"not valid JSON: {exc}", 1) from None
         if not isinstance(data, list):
             raise Rejection("a JSON export must be an array of objects", 1)
         for index, item in enumerate(data, start=1):
@@ -65,6 +77,12 @@ def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
                 item = json.loads(line_text)
             except json.JSONDecodeError as exc:
                 yield number, {"\0error": f"not valid JSON: {exc.msg}"}
+                continue
+            except RecursionError:
+                yield number, {"\0error": "JSON nested too deeply (each line is one flat object)"}
+                continue
+            except ValueError as exc:
+                yield number, {"\0error": f"not valid JSON: {exc}"}
                 continue
             yield number, item if isinstance(item, dict) else {"\0error": "not a JSON object"}
 
@@ -82,7 +100,20 @@ def _bad_row(row: Row) -> str | None:
         return str(row["\0error"])
     if "\0item" in row:
         return "item {} is not a JSON object".format(row["\0item"])
+    try:
+        values.check_size(row, max_values=MAX_ROW_VALUES, max_chars=MAX_ROW_CHARS, max_depth=MAX_ROW_DEPTH)
+    except values.TooComplex as exc:
+        return f"row too large ({exc}; an export row is one flat object)"
     return None
+
+
+def _text(value: Any) -> str:
+    """A cell as text; a JSON list becomes `a;b`, a JSON object is refused."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(values.scalar_text(v) for v in value if v is not None)
+    return values.scalar_text(value)
 
 
 def _reject(result: FileResult, line: int | None, message: str) -> None:
@@ -115,7 +146,11 @@ def _action_rows(result: FileResult, rows: list[tuple[int | None, Row]], setting
         if bad:
             _reject(result, line, bad)
             continue
-        row = {_action_key(k): "" if v is None else values.scalar_text(v) for k, v in raw.items()}
+        try:
+            row = {_action_key(k): _text(v) for k, v in raw.items()}
+        except values.ValueProblem as exc:
+            _reject(result, line, f"action row: {exc}")
+            continue
         postmortem_id = row.get("postmortem_id", "").strip()
         if not postmortem_id:
             _reject(result, line, "action row has no postmortem_id (add the id of its postmortem)")
@@ -145,7 +180,12 @@ def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], setti
         if bad:
             _reject(result, line, bad)
             continue
-        incident_id = "" if values.is_blank(row.get("id")) else values.scalar_text(row["id"])
+        try:
+            incident_id = "" if values.is_blank(row.get("id")) else values.scalar_text(row["id"])
+            title, postmortem_id = _optional_text(row, "title"), _optional_text(row, "postmortem_id")
+        except values.ValueProblem as exc:
+            _reject(result, line, f"incident row: {exc}")
+            continue
         if not incident_id:
             _reject(result, line, "incident row has no id (add one)")
             continue
@@ -175,12 +215,12 @@ def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], setti
         result.incidents.append(
             Incident(
                 incident_id=incident_id,
-                title=_optional_text(row, "title"),
+                title=title,
                 severity=level,
                 is_public=is_public,
                 started_at=stamps["started_at"],
                 resolved_at=stamps["resolved_at"],
-                postmortem_id=_optional_text(row, "postmortem_id"),
+                postmortem_id=postmortem_id,
                 source_path=result.file.path,
                 source_line=line,
             )

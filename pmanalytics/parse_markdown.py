@@ -13,12 +13,17 @@ from typing import Any
 
 import yaml
 
-from pmanalytics import body, fields
+from pmanalytics import body, fields, values
 from pmanalytics.fields import FieldContext, Rejection
 from pmanalytics.records import Postmortem
 from pmanalytics.settings import CorpusSettings
 
 MAX_FRONT_MATTER_BYTES = 1_000_000
+# What the front matter may hold once YAML aliases are expanded (a "billion laughs" document
+# is a few lines that expand to billions of values): far above any real postmortem's.
+MAX_FRONT_MATTER_VALUES = 100_000
+MAX_FRONT_MATTER_CHARS = 2 * MAX_FRONT_MATTER_BYTES
+MAX_FRONT_MATTER_DEPTH = 50
 FRONT_MATTER_HELP = (
     "start the file with a line '---', then the keys id, title, severity, started_at and "
     "resolved_at, then a line '---'"
@@ -42,14 +47,21 @@ _Loader.yaml_implicit_resolvers = {
             if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")]
     for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
+# Written tags (`!!int 0x…`, `!!timestamp 2026-02-30`, `!!bool maybe`) give text too: the same
+# rules then apply, and no constructor can fail on a malformed value or build a giant number.
+for _tag in ("int", "float", "bool", "timestamp", "binary"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", yaml.constructor.SafeConstructor.construct_scalar)
 
 
 def decode(data: bytes) -> str:
     """UTF-8 text with a byte-order mark and CRLF accepted; Rejection otherwise."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    wide = _wide_encoding(data)
+    if wide:
+        raise Rejection(f"{wide} text: save the file as UTF-8", 1)
     if b"\x00" in data[:8192]:
-        raise Rejection("binary data, not a Markdown text file (save it as UTF-8 text)", None)
+        raise Rejection("binary data, not a text file (a postmortem or export must be UTF-8 text)", None)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -60,6 +72,22 @@ def decode(data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The name of the encoding when the bytes are UTF-16 or UTF-32 text (told by the byte-order
+    mark, or by the NUL byte that every other byte of ASCII text in UTF-16 is), else None."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    if len(head) >= 8 and len(head) % 2 == 0:
+        even, odd = head[0::2], head[1::2]
+        for zeros, text in ((odd, even), (even, odd)):
+            if zeros.count(0) == len(zeros) and 0 not in text:
+                return "UTF-16"
+    return None
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
@@ -82,22 +110,67 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     return front, body_text, body_line
 
 
+NESTED_TOO_DEEPLY = (
+    f"front matter nested too deeply (more than {MAX_FRONT_MATTER_DEPTH} levels; "
+    "write plain keys, lists and 'category: summary' items)"
+)
+
+
 def read_front_matter(front: str) -> dict[str, Any]:
+    """The front matter as a mapping of plain values: text, booleans, nulls, lists, mappings.
+
+    Safe constructors only: a tag such as `!!python/object/apply` is refused with a reason,
+    never constructed. The expanded value is bounded (aliases, depth) before anyone walks it.
+    """
     try:
         data = yaml.load(front, Loader=_Loader)
+    except yaml.constructor.ConstructorError as exc:
+        line = exc.problem_mark.line + 2 if exc.problem_mark else 1
+        raise Rejection(_constructor_problem(exc), line) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
-        problem = exc.problem or "invalid YAML"
+        problem = " ".join((exc.problem or "invalid YAML").split())
+        if "nesting depth" in problem:
+            raise Rejection(NESTED_TOO_DEEPLY, line) from None
         raise Rejection(f"front matter is not valid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise Rejection(f"front matter is not valid YAML: {exc}", 1) from None
+        raise Rejection(f"front matter is not valid YAML: {' '.join(str(exc).split())}", 1) from None
     except RecursionError:
-        raise Rejection("front matter nested too deeply", 1) from None
+        raise Rejection(NESTED_TOO_DEEPLY, 1) from None
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+        # a constructor refusing a value: not expected with the constructors above, never fatal
+        raise Rejection(f"front matter is not valid YAML: {' '.join(str(exc).split())}", 1) from None
+    _check_expanded_size(data)
     if data is None:
         raise Rejection(f"front matter is empty ({FRONT_MATTER_HELP})", 2)
     if not isinstance(data, dict):
         raise Rejection("front matter is not a set of 'key: value' lines", 2)
     return {str(k): v for k, v in data.items()}
+
+
+def _constructor_problem(exc: yaml.constructor.ConstructorError) -> str:
+    tag = re.search(r"tag '([^']*)'", exc.problem or "")
+    if tag:
+        written = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return (f"front matter uses the YAML tag {written!r}, which pmanalytics never runs or builds "
+                "(remove the tag and write a plain value)")
+    problem = " ".join((exc.problem or "invalid YAML").split())
+    return f"front matter is not valid YAML: {problem}"
+
+
+def _check_expanded_size(data: object) -> None:
+    try:
+        values.check_size(data, max_values=MAX_FRONT_MATTER_VALUES, max_chars=MAX_FRONT_MATTER_CHARS,
+                          max_depth=MAX_FRONT_MATTER_DEPTH)
+    except values.TooComplex as exc:
+        if exc.shared or "characters" in str(exc):
+            raise Rejection(
+                f"front matter too complex (YAML aliases expand to {exc}; write the values out "
+                "instead of repeating them with '*name')", 1,
+            ) from None
+        if "nesting" in str(exc):
+            raise Rejection(NESTED_TOO_DEEPLY, 1) from None
+        raise Rejection(f"front matter too large ({exc}; keep long lists in the body)", 1) from None
 
 
 def parse_postmortem(path: str, data: bytes, settings: CorpusSettings) -> tuple[Postmortem, FieldContext]:

@@ -48,6 +48,8 @@ class Period:
 
 
 def quarter(year: int, number: int) -> Period:
+    if not (1 <= year <= 9999) or (year, number) > (9999, 3):
+        raise PeriodError(f"{year}Q{number} is out of range (quarters run from 0001Q1 to 9999Q3)")
     first = dt.date(year, 3 * number - 2, 1)
     end = dt.date(year + 1, 1, 1) if number == 4 else dt.date(year, 3 * number + 1, 1)
     return Period(f"{year}Q{number}", first, end)
@@ -87,6 +89,8 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
             raise PeriodError(f"{text!r}: not a real date ({PERIOD_HELP})") from None
         if last < first:
             raise PeriodError(f"{text!r}: the range ends before it starts")
+        if last >= dt.date(9999, 12, 31):
+            raise PeriodError(f"{text!r}: the range must end before 9999-12-31")
         return Period(cleaned, first, last + dt.timedelta(days=1))
     raise PeriodError(f"{text!r} is not a period ({PERIOD_HELP})")
 
@@ -105,13 +109,26 @@ def parse_as_of(text: str | dt.datetime | dt.date | None, tz: dt.tzinfo) -> dt.d
         return midnight(text, tz)
     try:
         if len(text.strip()) == 10:
-            return midnight(dt.date.fromisoformat(text.strip()), tz)
-        moment = dt.datetime.fromisoformat(text.strip())
+            moment = midnight(dt.date.fromisoformat(text.strip()), tz)
+        else:
+            moment = dt.datetime.fromisoformat(text.strip())
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
     except ValueError:
         raise PeriodError(
             f"--as-of {text!r} is not a date or timestamp (write e.g. 2026-04-15 or 2026-04-15T09:00+02:00)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return _in_range(moment, text)
+
+
+def _in_range(moment: dt.datetime, text: str) -> dt.datetime:
+    """Figures add days and quarters to as_of: keep it clear of the year 9999 in UTC."""
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or utc.date() >= dt.date(9999, 12, 31):
+        raise PeriodError(f"--as-of {text!r} is out of range (it must be before 9999-12-31 in UTC)")
+    return moment
 
 
 def zone(name: str) -> dt.tzinfo:

@@ -2,6 +2,12 @@
 
 `load` writes the database; `check` runs the same steps but stores nothing, so the two
 always agree on what is rejected and why.
+
+A load streams: parse workers hand over batches of files whose postmortems are already
+table rows, the cross-file rules see the batches in path order, and the rows go into
+the new database as they come, so memory stays flat at any corpus size. A reload reads
+only the files that changed (see `incremental`) and applies them to a copy of the
+previous database; either way the database ends up the same.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,11 +23,12 @@ from typing import TYPE_CHECKING
 from pmanalytics import __version__
 from pmanalytics.database import resolve_db_path
 from pmanalytics.discover import discover
-from pmanalytics.parse import Progress, parse_files
-from pmanalytics.records import Problem
+from pmanalytics.incremental import Plan, encode_result, is_cached, plan_reload, read_previous
+from pmanalytics.parse import Batch, Progress, parse_batches, parse_files
+from pmanalytics.records import CorpusFile, FileResult, PostmortemRef, Problem
 from pmanalytics.settings import CorpusSettings, read_settings, settings_path
-from pmanalytics.store import LoadRecord, write_database
-from pmanalytics.validate import ValidCorpus, validate
+from pmanalytics.store import Build, LoadRecord, rebuild, settings_sha256
+from pmanalytics.validate import Validator, ValidCorpus, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +49,7 @@ class LoadReport:
     corpus_fingerprint: str
     duration_seconds: float
     settings: CorpusSettings
+    files_read: int = 0  # files read and parsed: all of them, unless a reload found most unchanged
 
     @property
     def counts(self) -> dict[str, int]:
@@ -61,15 +69,133 @@ def load(
     """Load the corpus folder into the database at `db` (default: see `resolve_db_path`).
 
     `settings` names a `pmanalytics.toml` to use instead of the corpus's own (for a
-    corpus you cannot write to).
+    corpus you cannot write to). A database already loaded from this corpus is updated
+    with the files that changed since; the result is the same as loading everything.
 
     >>> report = load("data/sample")              # doctest: +SKIP
     >>> report.counts                             # doctest: +SKIP
     {'loaded': 298, 'rejected': 2, 'skipped': 2, 'warnings': 6}
     """
+    started = time.monotonic()
+    corpus, override = Path(corpus), _path(settings)
     db_path = resolve_db_path(db)
-    report, valid = _run(Path(corpus), _path(settings), workers, progress, on_total, db_path)
-    record = LoadRecord(
+    files = discover(corpus)
+    corpus_settings = read_settings(corpus, override)
+    root = corpus.resolve()
+    read = _Reader(corpus_settings, root, workers, progress, on_total)
+    with rebuild(db_path) as build:
+        plan = plan_reload(files, read_previous(db_path), root, __version__, settings_sha256(corpus_settings))
+        files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
+        summary = build.summary()
+        summary.files_fingerprint.update(_settings_digest(settings_path(corpus, override)))
+        report = LoadReport(
+            corpus_path=root,
+            db_path=db_path,
+            files_seen=len(files),
+            loaded=summary.loaded,
+            rejected=summary.rejected,
+            skipped=summary.skipped,
+            warnings=summary.warnings,
+            problems=summary.problems,
+            corpus_fingerprint=summary.files_fingerprint.hexdigest(),
+            duration_seconds=time.monotonic() - started,
+            settings=corpus_settings,
+            files_read=files_read,
+        )
+        build.finish(_record(report))
+    return report
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How to parse: settings, corpus root, workers and progress reporting."""
+
+    settings: CorpusSettings
+    root: Path
+    workers: int | None
+    progress: Progress | None
+    on_total: Callable[[int], None] | None
+
+    def batches(self, files: list[CorpusFile]) -> Iterator[Batch]:
+        if self.on_total is not None:
+            self.on_total(len(files))
+        return parse_batches(files, self.settings, self.root, workers=self.workers, progress=self.progress)
+
+
+def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
+    """A load from scratch: every file, streamed batch by batch into an empty database."""
+    build.start_empty(read.settings, __version__)
+    validator = Validator()
+    cache: dict[str, tuple[str | None, str]] = {}
+    for batch in read.batches(files):
+        for result in batch.results:
+            if is_cached(result.file):  # as read: the overlay below changes it
+                cache[result.file.path] = (result.content_sha256, encode_result(result))
+        build.add_postmortems(batch, _losers(batch, _validate(validator, batch.results)))
+    build.apply_tracker(validator)
+    build.replace_files(validator.results)
+    build.replace_problems([], list(validator.problems))
+    build.replace_incidents(validator.incidents)
+    build.replace_cache(cache)
+    return len(files)
+
+
+def _load_changes(build: Build, plan: Plan, read: _Reader) -> int:
+    """A reload: the files of `plan.fresh` replace their previous rows in a copy of the database.
+
+    The cross-file rules run on the fresh results, on the unchanged postmortems that
+    share an id with them (read back from the database: they may keep the id or lose
+    it) and on the tracker rows; only what the rules decide for the fresh files, and for
+    the unchanged postmortems that lost their id, is written.
+    """
+    batches = list(read.batches(plan.fresh))
+    fresh = [result for batch in batches for result in batch.results]
+    build.start_from_previous()
+    build.delete_postmortems(build.postmortem_ids_of([f.path for f in plan.fresh] + plan.removed))
+    holders = _unchanged_holders(build, plan, {ref.postmortem_id for batch in batches for ref in batch.refs})
+    held_ids = {holder.file.path: holder.postmortems[0].postmortem_id for holder in holders}
+
+    validator = Validator()
+    rejected = _validate(validator, sorted(fresh + holders + plan.tracker, key=lambda r: r.file.path))
+    losers = [holder for holder in holders if holder.outcome == "rejected"]
+    build.delete_postmortems(held_ids[loser.file.path] for loser in losers)
+    for batch in batches:
+        build.add_postmortems(batch, _losers(batch, rejected))
+    fresh_ids = {ref.postmortem_id for result in fresh for ref in result.postmortems}
+    build.apply_tracker(validator, rewrite=fresh_ids.__contains__)
+
+    written = fresh + losers + plan.tracker
+    loser_paths = {loser.file.path for loser in losers}
+    touched = [result for result in plan.touched if result.file.path not in loser_paths]
+    build.replace_files(fresh + losers + touched, removed=plan.removed)
+    build.replace_problems([r.file.path for r in written] + plan.removed, [p for r in written for p in r.problems])
+    return len(plan.fresh)
+
+
+def _validate(validator: Validator, results: list[FileResult]) -> set[int]:
+    """Feed `results` to the validator; the `id()` of the postmortems it rejected as duplicates."""
+    rejected: set[int] = set()
+    for result in results:
+        rejected.update(id(pm) for pm in validator.add(result))
+    return rejected
+
+
+def _losers(batch: Batch, rejected: set[int]) -> list[int]:
+    """The `pm_index` es of the batch's postmortems that were rejected."""
+    return [index for index, ref in enumerate(batch.refs) if id(ref) in rejected]
+
+
+def _unchanged_holders(build: Build, plan: Plan, ids: set[str]) -> list[FileResult]:
+    """Results standing for the unchanged files whose postmortem has one of `ids`."""
+    return [
+        FileResult(plan.unchanged[path], "loaded", plan.sha(path),
+                   postmortems=[PostmortemRef(pm_id, path, line, source_format)])
+        for pm_id, path, line, source_format in build.holders(ids)
+    ]
+
+
+def _record(report: LoadReport) -> LoadRecord:
+    return LoadRecord(
         loaded_at=dt.datetime.now(dt.UTC),
         corpus_path=str(report.corpus_path),
         corpus_fingerprint=report.corpus_fingerprint,
@@ -81,8 +207,6 @@ def load(
         duration_seconds=report.duration_seconds,
         pmanalytics_version=__version__,
     )
-    write_database(valid, report.settings, record, db_path)
-    return report
 
 
 def check(
@@ -93,7 +217,7 @@ def check(
     progress: Progress | None = None,
 ) -> LoadReport:
     """Validate the corpus without writing anything."""
-    report, _ = _run(Path(corpus), _path(settings), workers, progress, None, None)
+    report, _ = _check(Path(corpus), _path(settings), workers, progress)
     return report
 
 
@@ -101,25 +225,18 @@ def _path(value: str | Path | None) -> Path | None:
     return None if value is None else Path(value)
 
 
-def _run(
-    corpus: Path,
-    settings_override: Path | None,
-    workers: int | None,
-    progress: Progress | None,
-    on_total: Callable[[int], None] | None,
-    db_path: Path | None,
+def _check(
+    corpus: Path, settings_override: Path | None, workers: int | None, progress: Progress | None
 ) -> tuple[LoadReport, ValidCorpus]:
     started = time.monotonic()
     files = discover(corpus)
     settings = read_settings(corpus, settings_override)
-    if on_total is not None:
-        on_total(len(files))
     root = corpus.resolve()
     results = list(parse_files(files, settings, root, workers=workers, progress=progress))
     valid = validate(results)
     report = LoadReport(
         corpus_path=root,
-        db_path=db_path,
+        db_path=None,
         files_seen=len(files),
         loaded=valid.loaded,
         rejected=valid.rejected,
@@ -129,6 +246,7 @@ def _run(
         corpus_fingerprint=_fingerprint(valid, settings_path(corpus, settings_override)),
         duration_seconds=time.monotonic() - started,
         settings=settings,
+        files_read=len(files),
     )
     return report, valid
 
@@ -139,9 +257,14 @@ def _fingerprint(valid: ValidCorpus, settings_file: Path | None) -> str:
     for result in valid.results:
         if result.content_sha256:
             digest.update(f"{result.file.path}\0{result.content_sha256}\n".encode())
-    if settings_file is not None:
-        digest.update(hashlib.sha256(settings_file.read_bytes()).hexdigest().encode())
+    digest.update(_settings_digest(settings_file))
     return digest.hexdigest()
+
+
+def _settings_digest(settings_file: Path | None) -> bytes:
+    if settings_file is None:
+        return b""
+    return hashlib.sha256(settings_file.read_bytes()).hexdigest().encode()
 
 
 def check_blameless(
@@ -151,7 +274,7 @@ def check_blameless(
     from pmanalytics.figures.blameless import blameless_findings
     from pmanalytics.store import postmortem_frames
 
-    report, valid = _run(Path(corpus), _path(settings), workers, None, None, None)
+    report, valid = _check(Path(corpus), _path(settings), workers, None)
     frames = postmortem_frames(valid.postmortems)
     findings = blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
                                   frames["timeline_events"], frames["lessons"])

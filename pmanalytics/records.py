@@ -7,10 +7,18 @@ database column (see `schema.sql`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped (`\\n`, `\\x1b`): a file name or a message
+    from a postmortem can never break a report line or drive a terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(slots=True)
@@ -24,8 +32,9 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.level}: {self.message}"
+        """`path:line: level: message`, always one line (control characters escaped)."""
+        where = f"{one_line(self.path)}:{self.line}" if self.line else one_line(self.path)
+        return f"{where}: {self.level}: {one_line(self.message)}"
 
 
 @dataclass(slots=True)
@@ -107,6 +116,20 @@ class Postmortem:
 
 
 @dataclass(slots=True)
+class PostmortemRef:
+    """A postmortem whose rows are already in tables: what the cross-file rules need of it.
+
+    A load ships the parsed content of each batch of files as Arrow tables and keeps
+    only these references, so that 100,000 documents are never held twice.
+    """
+
+    postmortem_id: str
+    source_path: str
+    source_line: int | None
+    source_format: str
+
+
+@dataclass(slots=True)
 class Incident:
     incident_id: str
     title: str | None
@@ -141,7 +164,7 @@ class FileResult:
     file: CorpusFile
     outcome: Outcome
     content_sha256: str | None = None
-    postmortems: list[Postmortem] = field(default_factory=list)
+    postmortems: list[Postmortem | PostmortemRef] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)

@@ -146,3 +146,11 @@ CREATE TABLE loads (
     duration_seconds DOUBLE NOT NULL,
     pmanalytics_version VARCHAR NOT NULL
 );
+
+-- Internal: the parse results of the actions.* exports, so that a reload in which they did not
+-- change can apply them to the postmortems that did without reading them again (see incremental.py).
+CREATE TABLE parse_cache (
+    path VARCHAR NOT NULL,
+    content_sha256 VARCHAR,
+    result_json VARCHAR NOT NULL
+);

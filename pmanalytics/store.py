@@ -1,39 +1,54 @@
-"""Stage 4: write a validated corpus into a DuckDB file, all or nothing.
+"""Stage 4: write the corpus into a DuckDB file, all or nothing.
 
-The new database is built in a temporary file beside the old one, checkpointed,
-flushed to disk and then renamed over it (`os.replace` is atomic on POSIX). A load
-that dies midway leaves the previous database untouched, and a notebook that holds the
-previous file open keeps reading it. An exclusive lock file serialises loads.
-Rows go in as whole DataFrames per table, never row by row.
+The new database is built in a temporary file beside the old one, in one transaction,
+checkpointed, flushed to disk and then renamed over it (`os.replace` is atomic on
+POSIX). A load that dies midway leaves the previous database untouched, and a notebook
+that holds the previous file open keeps reading it. An exclusive lock file, held from
+before the previous database is read until the swap, serialises loads.
+
+A :class:`Build` starts either empty (a full load) or from a copy of the previous file
+(a reload that applies only what changed, see `incremental`). Rows go in as Arrow
+tables, a few thousand postmortems at a time, never row by row.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import fcntl
+import hashlib
 import os
+import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pmanalytics import tables
 from pmanalytics.database import SCHEMA_VERSION
 from pmanalytics.errors import DatabaseError
-from pmanalytics.records import Postmortem, Problem
+from pmanalytics.records import Action, FileResult, Incident, Postmortem, Problem
 from pmanalytics.settings import CorpusSettings
-from pmanalytics.validate import ValidCorpus
+from pmanalytics.validate import Validator
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pandas as pd
+
+    from pmanalytics.parse import Batch
 
 LOCK_WAIT_SECONDS = 120.0
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICROSECOND = dt.timedelta(microseconds=1)
+INSERT_EVERY_POSTMORTEMS = 5_000  # batches are buffered up to this many postmortems per insert
+POSTMORTEM_TABLES = ("postmortems", "services", "teams", "tags", "root_causes", "sections",
+                     "timeline_events", "actions", "lessons")
+SETTINGS_KEY = "settings_sha256"
 
 
 @dataclass(frozen=True)
@@ -52,8 +67,31 @@ class LoadRecord:
     pmanalytics_version: str
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The counts, problems and fingerprint of what a build holds."""
+
+    loaded: int
+    rejected: int
+    skipped: int
+    warnings: int
+    problems: tuple[Problem, ...]
+    files_fingerprint: hashlib._Hash
+
+
 def schema_sql() -> str:
     return resources.files("pmanalytics").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def settings_sha256(settings: CorpusSettings) -> str:
+    """A digest of every setting in force (field mappings and aliases included)."""
+    return hashlib.sha256(repr(sorted(_flat(settings))).encode()).hexdigest()
+
+
+def _flat(settings: CorpusSettings) -> Iterator[tuple[str, str]]:
+    for name in settings.__dataclass_fields__:
+        value = getattr(settings, name)
+        yield name, repr(sorted(value.items()) if isinstance(value, dict) else value)
 
 
 @contextlib.contextmanager
@@ -84,10 +122,9 @@ def exclusive_lock(db_path: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> It
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_database(
-    corpus: ValidCorpus, settings: CorpusSettings, record: LoadRecord, db_path: Path
-) -> None:
-    """Replace the database at `db_path` by one holding `corpus`, atomically."""
+@contextlib.contextmanager
+def rebuild(db_path: Path) -> Iterator[Build]:
+    """Lock, build beside `db_path`, and swap the result in if the block ends without error."""
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -96,12 +133,15 @@ def write_database(
     with exclusive_lock(db_path):
         _remove_stale_temporaries(db_path)
         temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+        build = Build(temporary, db_path)
         try:
-            _build(temporary, corpus, settings, record, db_path)
+            yield build
+            build.close()
             _fsync(temporary)
             os.replace(temporary, db_path)
             _fsync(db_path.parent)
         finally:
+            build.close()
             for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
@@ -121,212 +161,260 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _build(
-    path: Path, corpus: ValidCorpus, settings: CorpusSettings, record: LoadRecord, previous: Path
-) -> None:
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(schema_sql())
-        con.execute("BEGIN TRANSACTION")
-        load_id = _copy_load_history(con, previous) + 1
-        for table, frame in table_frames(corpus, settings, record, load_id).items():
-            insert_frame(con, table, frame)
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+class Build:
+    """The database being built in a temporary file; every change is in one transaction."""
 
+    def __init__(self, path: Path, previous: Path) -> None:
+        self.path = path
+        self.previous = previous
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._pending_postmortems = 0
 
-def _copy_load_history(con: duckdb.DuckDBPyConnection, previous: Path) -> int:
-    """Keep the `loads` rows of the previous database; returns the last load_id."""
-    if not previous.exists():
-        return 0
-    try:
-        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
-    except duckdb.Error:
-        return 0  # unreadable or locked by a writer: the history restarts, the load goes on
-    try:
-        (has_loads,) = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'loads'"
-        ).fetchall()
-        if has_loads[0]:
-            con.execute("INSERT INTO loads SELECT * FROM previous.loads")
-    except duckdb.Error:
-        pass
-    finally:
-        con.execute("DETACH previous")
-    ((last,),) = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()
-    return int(last)
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise RuntimeError("the build has not started")
+        return self._con
 
+    # --- starting -----------------------------------------------------------------------
 
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("incoming_rows", frame)
-    try:
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
+    def start_empty(self, settings: CorpusSettings, version: str) -> None:
+        """A new file with the schema, the settings and the previous load history."""
+        self._connect()
+        self.con.execute(schema_sql())
+        self.con.execute("BEGIN TRANSACTION")
+        self._copy_load_history()
+        self.insert("meta", pa.table({
+            "key": ["schema_version", "pmanalytics_version", SETTINGS_KEY],
+            "value": [str(SCHEMA_VERSION), version, settings_sha256(settings)],
+        }))
+        rows = settings.as_rows()
+        self.insert("settings", pa.table({"key": [k for k, _ in rows], "value": [v for _, v in rows]}))
 
+    def start_from_previous(self) -> None:
+        """A copy of the previous file, to which a reload applies what changed."""
+        shutil.copyfile(self.previous, self.path)
+        self._connect()
+        self.con.execute("BEGIN TRANSACTION")
 
-def instants(values: Sequence[dt.datetime | None]) -> pd.Series:
-    """Aware datetimes → a UTC microsecond column (pandas' nanoseconds stop at 1677)."""
-    micros = np.array(
-        [np.iinfo(np.int64).min if v is None else (v - _EPOCH) // _MICROSECOND for v in values],
-        dtype=np.int64,
-    )
-    return pd.Series(micros.view("datetime64[us]")).dt.tz_localize("UTC")
+    def _connect(self) -> None:
+        self._con = duckdb.connect(str(self.path))
+        self._con.execute("SET TimeZone = 'UTC'")
 
+    def _copy_load_history(self) -> None:
+        """Keep the `loads` rows of the previous database (if it can be read)."""
+        if not self.previous.exists():
+            return
+        try:
+            self.con.execute("ATTACH ? AS previous (READ_ONLY)", [str(self.previous)])
+        except duckdb.Error:
+            return  # unreadable or locked by a writer: the history restarts, the load goes on
+        try:
+            (has_loads,) = self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'loads'"
+            ).fetchall()
+            if has_loads[0]:
+                self.con.execute("INSERT INTO loads SELECT * FROM previous.loads")
+        except duckdb.Error:
+            pass
+        finally:
+            self.con.execute("DETACH previous")
 
-def dates(values: Sequence[dt.date | None]) -> pd.Series:
-    return pd.Series(np.array([np.datetime64("NaT") if v is None else np.datetime64(v, "D") for v in values],
-                              dtype="datetime64[s]"))
+    # --- rows ---------------------------------------------------------------------------
 
+    def insert(self, table: str, rows: pa.Table) -> None:
+        """Insert `rows` (columns named as in the schema; other columns are ignored)."""
+        if rows.num_rows == 0:
+            return
+        columns = ", ".join(f'"{c}"' for c in rows.column_names if c != tables.PM_INDEX)
+        self.con.register("incoming_rows", rows)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
+        finally:
+            self.con.unregister("incoming_rows")
 
-def _frame(columns: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(columns)
+    def add_postmortems(self, batch: Batch, rejected: Collection[int] = ()) -> None:
+        """Queue the rows of a batch's postmortems, but those of the `pm_index` es `rejected`."""
+        for name, rows in batch.tables.items():
+            if rejected:
+                rows = rows.filter(pc.invert(pc.is_in(rows[tables.PM_INDEX], pa.array(list(rejected), tables.INT))))
+            self._pending.setdefault(name, []).append(rows.drop_columns([tables.PM_INDEX]))
+        self._pending_postmortems += len(batch.refs)
+        if self._pending_postmortems >= INSERT_EVERY_POSTMORTEMS:
+            self.flush()
 
+    def flush(self) -> None:
+        """Insert the queued rows."""
+        for name, parts in self._pending.items():
+            self.insert(name, pa.concat_tables(parts))
+        self._pending, self._pending_postmortems = {}, 0
 
-def table_frames(
-    corpus: ValidCorpus, settings: CorpusSettings, record: LoadRecord, load_id: int
-) -> dict[str, pd.DataFrame]:
-    """Every table of the schema as a DataFrame, in column order."""
-    frames: dict[str, pd.DataFrame] = {
-        "meta": _frame({"key": ["schema_version", "pmanalytics_version"],
-                        "value": [str(SCHEMA_VERSION), record.pmanalytics_version]}),
-        "settings": _frame({"key": [k for k, _ in settings.as_rows()],
-                            "value": [v for _, v in settings.as_rows()]}),
-        "incidents": _frame({
-            "incident_id": [i.incident_id for i in corpus.incidents],
-            "title": [i.title for i in corpus.incidents],
-            "severity": [i.severity for i in corpus.incidents],
-            "is_public": [i.is_public for i in corpus.incidents],
-            "started_at": instants([i.started_at for i in corpus.incidents]),
-            "resolved_at": instants([i.resolved_at for i in corpus.incidents]),
-            "postmortem_id": [i.postmortem_id for i in corpus.incidents],
-            "source_path": [i.source_path for i in corpus.incidents],
-            "source_line": pd.array([i.source_line for i in corpus.incidents], dtype="Int32"),
-        }),
-        "files": _frame({
-            "path": [r.file.path for r in corpus.results],
-            "kind": [r.file.kind for r in corpus.results],
-            "outcome": [r.outcome for r in corpus.results],
-            "size_bytes": [r.file.size_bytes for r in corpus.results],
-            "modified_at": pd.to_datetime([r.file.modified_ns for r in corpus.results], unit="ns", utc=True),
-            "content_sha256": [r.content_sha256 for r in corpus.results],
-        }),
-        "load_problems": problem_frame(corpus.problems, load_id),
-        "loads": _frame({
-            "load_id": [load_id],
-            "loaded_at": instants([record.loaded_at]),
+    def delete_postmortems(self, ids: Iterable[str]) -> None:
+        """Remove every row of these postmortems from every table that holds them."""
+        with self._ids(ids):
+            for name in POSTMORTEM_TABLES:
+                self.con.execute(f"DELETE FROM {name} WHERE postmortem_id IN (SELECT id FROM wanted_ids)")
+
+    def postmortem_ids_of(self, paths: Iterable[str]) -> list[str]:
+        """The ids of the postmortems loaded from these files."""
+        self.con.register("wanted_paths", pa.table({"path": pa.array(list(paths), tables.TEXT)}))
+        try:
+            rows = self.con.execute(
+                "SELECT postmortem_id FROM postmortems WHERE source_path IN (SELECT path FROM wanted_paths)"
+            ).fetchall()
+        finally:
+            self.con.unregister("wanted_paths")
+        return [r[0] for r in rows]
+
+    def holders(self, ids: Iterable[str]) -> list[tuple[str, str, int | None, str]]:
+        """(postmortem_id, source_path, source_line, source_format) of the loaded postmortems with these ids."""
+        with self._ids(ids):
+            return self.con.execute(
+                "SELECT postmortem_id, source_path, source_line, source_format FROM postmortems "
+                "WHERE postmortem_id IN (SELECT id FROM wanted_ids)"
+            ).fetchall()
+
+    @contextlib.contextmanager
+    def _ids(self, ids: Iterable[str]) -> Iterator[None]:
+        self.con.register("wanted_ids", pa.table({"id": pa.array(list(ids), tables.TEXT)}))
+        try:
+            yield
+        finally:
+            self.con.unregister("wanted_ids")
+
+    def apply_tracker(self, validator: Validator, rewrite: Callable[[str], bool] = lambda _id: True) -> None:
+        """Run the tracker overlay on the stored actions; store the result for the ids `rewrite` accepts.
+
+        The actions of the postmortems that `actions.*` rows name are read back, updated
+        by the rows (`validate`), and written again: the problems of every row are right
+        whatever was written, and a reload rewrites only the postmortems it read again.
+        """
+        self.flush()
+        wanted = validator.tracker_ids
+        if not wanted:
+            return
+        with self._ids(wanted):
+            kept = self.con.execute(
+                "SELECT postmortem_id FROM postmortems WHERE postmortem_id IN (SELECT id FROM wanted_ids)"
+            ).fetchall()
+            names = [name for name, _, _ in tables.ACTION_COLUMNS]
+            rows = self.con.execute(
+                f"SELECT {', '.join(names)} FROM actions "
+                "WHERE postmortem_id IN (SELECT id FROM wanted_ids) AND NOT is_from_tracker "
+                "ORDER BY postmortem_id, position"
+            ).fetchall()
+        actions: dict[str, list[Action]] = {pm_id: [] for (pm_id,) in kept}
+        for row in rows:
+            actions[row[0]].append(Action(**dict(zip(names, row, strict=True))))
+        validator.overlay_tracker(actions)
+        changed = [pm_id for pm_id in actions if rewrite(pm_id)]
+        with self._ids(changed):
+            self.con.execute("DELETE FROM actions WHERE postmortem_id IN (SELECT id FROM wanted_ids)")
+        self.insert("actions", tables.action_table([a for pm_id in changed for a in actions[pm_id]]))
+
+    def replace_files(self, results: Sequence[FileResult], removed: Iterable[str] = ()) -> None:
+        """The `files` rows of `results` (and none for `removed`), replacing those of the same paths."""
+        self._delete_paths("files", "path", [r.file.path for r in results] + list(removed))
+        self.insert("files", tables.file_table(results))
+
+    def replace_problems(self, paths: Iterable[str], problems: Sequence[Problem]) -> None:
+        """`problems` replace every problem of `paths`; all problems then belong to this load."""
+        self._delete_paths("load_problems", "path", paths)
+        load_id = self.load_id()
+        self.con.execute("UPDATE load_problems SET load_id = ?", [load_id])
+        self.insert("load_problems", tables.problem_table(problems, load_id))
+
+    def replace_incidents(self, incidents: Sequence[Incident]) -> None:
+        self.con.execute("DELETE FROM incidents")
+        self.insert("incidents", tables.incident_table(incidents))
+
+    def replace_cache(self, entries: dict[str, tuple[str | None, str]]) -> None:
+        """The parse cache: path → (content hash, cached parse result as JSON)."""
+        self.con.execute("DELETE FROM parse_cache")
+        self.insert("parse_cache", pa.table({
+            "path": pa.array(list(entries), tables.TEXT),
+            "content_sha256": pa.array([sha for sha, _ in entries.values()], tables.TEXT),
+            "result_json": pa.array([text for _, text in entries.values()], tables.TEXT),
+        }))
+
+    def _delete_paths(self, table: str, column: str, paths: Iterable[str]) -> None:
+        self.con.register("gone_paths", pa.table({"path": pa.array(list(paths), tables.TEXT)}))
+        try:
+            self.con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT path FROM gone_paths)")
+        finally:
+            self.con.unregister("gone_paths")
+
+    # --- finishing ----------------------------------------------------------------------
+
+    def load_id(self) -> int:
+        ((last,),) = self.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()
+        return int(last) + 1
+
+    def summary(self) -> Summary:
+        """What the build holds, counted from its tables."""
+        self.flush()
+        ((loaded,),) = self.con.execute("SELECT count(*) FROM postmortems").fetchall()
+        ((skipped,),) = self.con.execute("SELECT count(*) FROM files WHERE outcome = 'skipped'").fetchall()
+        problems = tuple(
+            Problem(path, line, level, message, field)
+            for path, line, level, message, field in self.con.execute(
+                "SELECT path, line, level, message, field FROM load_problems ORDER BY path, rowid"
+            ).fetchall()
+        )
+        digest = hashlib.sha256()
+        for path, sha in self.con.execute(
+            "SELECT path, content_sha256 FROM files WHERE content_sha256 IS NOT NULL ORDER BY path"
+        ).fetchall():
+            digest.update(f"{path}\0{sha}\n".encode())
+        return Summary(
+            loaded=int(loaded),
+            rejected=sum(1 for p in problems if p.level == "error"),
+            skipped=int(skipped),
+            warnings=sum(1 for p in problems if p.level == "warning"),
+            problems=problems,
+            files_fingerprint=digest,
+        )
+
+    def finish(self, record: LoadRecord) -> None:
+        """Add the `loads` row, commit and checkpoint; the file is then ready to be swapped in."""
+        self.insert("loads", pa.table({
+            "load_id": pa.array([self.load_id()], tables.INT),
+            "loaded_at": pa.array([record.loaded_at], tables.INSTANT),
             "corpus_path": [record.corpus_path],
             "corpus_fingerprint": [record.corpus_fingerprint],
-            "files_seen": [record.files_seen],
-            "loaded": [record.loaded],
-            "rejected": [record.rejected],
-            "skipped": [record.skipped],
-            "warnings": [record.warnings],
+            "files_seen": pa.array([record.files_seen], tables.INT),
+            "loaded": pa.array([record.loaded], tables.INT),
+            "rejected": pa.array([record.rejected], tables.INT),
+            "skipped": pa.array([record.skipped], tables.INT),
+            "warnings": pa.array([record.warnings], tables.INT),
             "duration_seconds": [record.duration_seconds],
             "pmanalytics_version": [record.pmanalytics_version],
-        }),
-    }
-    frames.update(postmortem_frames(corpus.postmortems))
-    return frames
+        }))
+        self.con.execute("COMMIT")
+        self.con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 def postmortem_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
-    """The postmortems and every table that hangs off them (actions, sections, causes, …)."""
-    actions = [a for pm in pms for a in pm.actions]
-    frames = {
-        "postmortems": _frame({
-            "postmortem_id": [p.postmortem_id for p in pms],
-            "title": [p.title for p in pms],
-            "severity": [p.severity for p in pms],
-            "status": [p.status for p in pms],
-            "is_public": [p.is_public for p in pms],
-            "published_to": [p.published_to for p in pms],
-            "started_at": instants([p.started_at for p in pms]),
-            "detected_at": instants([p.detected_at for p in pms]),
-            "mitigated_at": instants([p.mitigated_at for p in pms]),
-            "resolved_at": instants([p.resolved_at for p in pms]),
-            "published_at": instants([p.published_at for p in pms]),
-            "is_out_of_order": [p.is_out_of_order for p in pms],
-            "lang": [p.lang for p in pms],
-            "source_path": [p.source_path for p in pms],
-            "source_line": pd.array([p.source_line for p in pms], dtype="Int32"),
-            "source_format": [p.source_format for p in pms],
-            "extra_json": [p.extra_json for p in pms],
-        }),
-        "actions": _frame({
-            "postmortem_id": [a.postmortem_id for a in actions],
-            "action_id": [a.action_id for a in actions],
-            "position": pd.array([a.position for a in actions], dtype="Int32"),
-            "description": [a.description for a in actions],
-            "action_type": [a.action_type for a in actions],
-            "owner": [a.owner for a in actions],
-            "due_date": dates([a.due_date for a in actions]),
-            "status": [a.status for a in actions],
-            "status_as_written": [a.status_as_written for a in actions],
-            "closed_date": dates([a.closed_date for a in actions]),
-            "is_from_tracker": [a.is_from_tracker for a in actions],
-            "is_tracker_updated": [a.is_tracker_updated for a in actions],
-            "source_path": [a.source_path for a in actions],
-            "source_line": pd.array([a.source_line for a in actions], dtype="Int32"),
-            "extra_json": [a.extra_json for a in actions],
-        }),
-    }
-    frames.update(_child_frames(pms))
-    return frames
+    """The postmortems and every table that hangs off them, as the DataFrames a database gives.
 
-
-def problem_frame(problems: list[Problem], load_id: int) -> pd.DataFrame:
-    return _frame({
-        "load_id": [load_id] * len(problems),
-        "path": [p.path for p in problems],
-        "line": pd.array([p.line for p in problems], dtype="Int32"),
-        "level": [p.level for p in problems],
-        "field": [p.field for p in problems],
-        "message": [p.message for p in problems],
-    })
-
-
-def _child_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
-    """The one-to-many tables of a postmortem, keyed by postmortem_id and position."""
-    def listing(attribute: str, column: str) -> pd.DataFrame:
-        rows = [(pm.postmortem_id, i, v) for pm in pms for i, v in enumerate(getattr(pm, attribute), 1)]
-        return _frame({"postmortem_id": [r[0] for r in rows], "position": [r[1] for r in rows],
-                       column: [r[2] for r in rows]})
-
-    causes = [(pm.postmortem_id, i, c) for pm in pms for i, c in enumerate(pm.root_causes, 1)]
-    sections = [(pm.postmortem_id, i, s) for pm in pms for i, s in enumerate(pm.sections, 1)]
-    events = [(pm.postmortem_id, i, e) for pm in pms for i, e in enumerate(pm.timeline, 1)]
-    lessons = [(pm.postmortem_id, i, x) for pm in pms for i, x in enumerate(pm.lessons, 1)]
-    return {
-        "services": listing("services", "service_name"),
-        "teams": listing("teams", "team_name"),
-        "tags": listing("tags", "tag"),
-        "root_causes": _frame({
-            "postmortem_id": [r[0] for r in causes], "position": [r[1] for r in causes],
-            "category": [r[2].category for r in causes],
-            "category_as_written": [r[2].category_as_written for r in causes],
-            "summary": [r[2].summary for r in causes], "tags": [r[2].tags for r in causes],
-            "is_human_error": [r[2].is_human_error for r in causes],
-        }),
-        "sections": _frame({
-            "postmortem_id": [r[0] for r in sections], "position": [r[1] for r in sections],
-            "section": [r[2].section for r in sections], "heading": [r[2].heading for r in sections],
-            "body": [r[2].body for r in sections], "source_line": [r[2].source_line for r in sections],
-        }),
-        "timeline_events": _frame({
-            "postmortem_id": [r[0] for r in events], "position": [r[1] for r in events],
-            "occurred_at": instants([r[2].occurred_at for r in events]),
-            "description": [r[2].description for r in events],
-            "source_line": pd.array([r[2].source_line for r in events], dtype="Int32"),
-        }),
-        "lessons": _frame({
-            "postmortem_id": [r[0] for r in lessons], "position": [r[1] for r in lessons],
-            "kind": [r[2].kind for r in lessons], "text": [r[2].text for r in lessons],
-        }),
-    }
+    Used by `check --blameless`, which stores nothing: the rows go through an in-memory
+    DuckDB with the schema, so the figures see exactly the types of a loaded database.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(schema_sql())
+        for name, rows in tables.postmortem_tables(pms).items():
+            columns = ", ".join(f'"{c}"' for c in rows.column_names if c != tables.PM_INDEX)
+            con.register("incoming_rows", rows)
+            con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM incoming_rows")
+            con.unregister("incoming_rows")
+        return {name: con.execute(f"SELECT * FROM {name}").df() for name in POSTMORTEM_TABLES}
+    finally:
+        con.close()

@@ -9,6 +9,7 @@ ISO 8601 reader (`datetime.fromisoformat`), never by hand.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from zoneinfo import ZoneInfo
 
 from pmanalytics.vocabulary import FALSE_WORDS, TRUE_WORDS
@@ -39,6 +40,12 @@ def timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
             ) from None
     if parsed.tzinfo is None:
         parsed = _localize(parsed, tz)
+    try:
+        parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueProblem(
+            f"{scalar_text(value)!r} is out of range (an instant must fall between the years 1 and 9999 in UTC)"
+        ) from None
     return parsed
 
 
@@ -118,3 +125,65 @@ def scalar_text(value: object) -> str:
 
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+class TooComplex(ValueProblem):
+    """A nested value (front matter, JSON row) over the size or depth budget."""
+
+    def __init__(self, message: str, *, shared: bool) -> None:
+        super().__init__(message)
+        self.shared = shared
+
+
+def check_size(value: object, *, max_values: int, max_chars: int, max_depth: int) -> None:
+    """Refuse a nested value that expands to more than `max_values` values, `max_chars` characters
+    of text, or `max_depth` levels; raises :class:`TooComplex` (`shared` when one list or mapping
+    is reached twice: YAML aliases, the way a "billion laughs" document grows).
+
+    The walk is iterative and stops at the budget, so it costs at most `max_values` steps
+    however large (or cyclic) the value would be once expanded.
+    """
+    stack: list[tuple[object, int]] = [(value, 1)]
+    seen: set[int] = set()
+    shared = False
+    count = chars = 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > max_values:
+            raise TooComplex(f"more than {max_values:,} values", shared=shared)
+        if isinstance(item, dict | list | tuple | set | frozenset):
+            if depth > max_depth:
+                raise TooComplex(f"more than {max_depth} levels of nesting", shared=shared)
+            if id(item) in seen:
+                shared = True
+            seen.add(id(item))
+            if isinstance(item, dict):
+                stack.extend((k, depth + 1) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str | bytes):
+            chars += len(item)
+            if chars > max_chars:
+                raise TooComplex(f"more than {max_chars:,} characters of text", shared=shared)
+
+
+def jsonable(value: object) -> object:
+    """A copy that `json.dumps` always accepts: text keys, no NaN or infinity, other types as text.
+
+    Call it on values that passed :func:`check_size` (it recurses once per level).
+    """
+    if isinstance(value, dict):
+        return {scalar_text(k) if not isinstance(k, dict | list | tuple) else str(k): jsonable(v)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [jsonable(v) for v in items]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,203 @@
+"""A reload reads only what changed, and leaves exactly what a load from scratch leaves.
+
+Each test loads a corpus, changes it, reloads into the same database, then loads the
+changed corpus from scratch into another database and compares the two table by table
+(every row, in any order), and the two load reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import pmanalytics as pm
+from pmanalytics import parse
+from pmanalytics.sample import write_sample
+
+TABLES_COMPARED = (
+    "postmortems", "services", "teams", "tags", "root_causes", "sections", "timeline_events",
+    "actions", "lessons", "incidents", "files", "load_problems", "settings", "meta", "parse_cache",
+)
+
+
+def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, sorted; problems without their load_id (checked to be the last)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES_COMPARED}
+        rows["load_problems"] = con.execute(
+            "SELECT * EXCLUDE (load_id) FROM load_problems ORDER BY ALL").fetchall()
+        assert con.execute("SELECT DISTINCT load_id = (SELECT max(load_id) FROM loads) FROM load_problems"
+                           ).fetchall() in ([], [(True,)])
+        return rows
+    finally:
+        con.close()
+
+
+def load_history(db: Path) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT load_id, files_seen, loaded, rejected, skipped, warnings, corpus_fingerprint "
+                           "FROM loads ORDER BY load_id").fetchall()
+    finally:
+        con.close()
+
+
+def reload_and_compare(corpus: Path, db: Path, tmp_path: Path, *, incremental: bool = True) -> pm.LoadReport:
+    """Reload `corpus` into `db`; check it equals a load from scratch; return the reload's report."""
+    loads_before = len(load_history(db))
+    report = pm.load(corpus, db)
+    if incremental:
+        assert report.files_read < report.files_seen, "the reload read everything"
+    else:
+        assert report.files_read == report.files_seen
+    scratch = tmp_path / f"scratch-{loads_before}.duckdb"
+    cold = pm.load(corpus, scratch)
+    assert cold.files_read == cold.files_seen
+    reloaded, expected = snapshot(db), snapshot(scratch)
+    for table in TABLES_COMPARED:
+        assert reloaded[table] == expected[table], f"table {table} differs from a load from scratch"
+    assert (report.counts, report.problems, report.corpus_fingerprint) == (
+        cold.counts, cold.problems, cold.corpus_fingerprint)
+    history = load_history(db)
+    assert [row[0] for row in history] == list(range(1, loads_before + 2))
+    assert history[-1][1:] == load_history(scratch)[-1][1:]
+    return report
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    write_sample(folder, count=160, seed=11, end_quarter="2026Q2")
+    return folder
+
+
+@pytest.fixture
+def db(corpus: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "pm.duckdb"
+    report = pm.load(corpus, path)
+    assert report.files_read == report.files_seen
+    return path
+
+
+def postmortem_files(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.rglob("PM-*.md"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def with_id(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("id:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no id in {path}")
+
+
+def tracker_rows(corpus: Path) -> list[dict[str, str]]:
+    with (corpus / "actions.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def file_of(corpus: Path, postmortem_id: str) -> Path:
+    return next(p for p in postmortem_files(corpus) if with_id(p) == postmortem_id)
+
+
+def test_nothing_changed_reads_nothing_but_the_rejected_files(corpus: Path, db: Path, tmp_path: Path) -> None:
+    report = reload_and_compare(corpus, db, tmp_path)
+    assert report.files_read == report.rejected  # the sample's broken files are read again, nothing else
+
+
+def test_changed_added_and_deleted_files(corpus: Path, db: Path, tmp_path: Path) -> None:
+    files = postmortem_files(corpus)
+    edit(files[3], "title: ", "title: Revised - ")
+    edit(files[10], "## ", "## Notes\nA new section.\n\n## ", )
+    files[20].unlink()
+    files[21].unlink()
+    shutil.copy(files[30], corpus / "2026" / "PM-2026-9001.md")
+    edit(corpus / "2026" / "PM-2026-9001.md", f"id: {with_id(files[30])}", "id: PM-2026-9001")
+    (corpus / "2026" / "PM-2026-9002.md").write_text("---\ntitle: no id\n---\n", encoding="utf-8")
+    report = reload_and_compare(corpus, db, tmp_path)
+    assert report.files_read <= 4 + report.rejected
+
+
+def test_a_new_file_takes_the_id_of_a_later_unchanged_one_then_gives_it_back(
+    corpus: Path, db: Path, tmp_path: Path
+) -> None:
+    later = postmortem_files(corpus)[-1]
+    earlier = corpus / "0000-first.md"  # sorts before every folder: it wins the id
+    shutil.copy(later, earlier)
+    edit(earlier, "title: ", "title: Copy - ")
+    reload_and_compare(corpus, db, tmp_path)
+    with pm.open_database(db) as con:
+        outcome = con.sql("SELECT outcome FROM files WHERE path = ?", [later.relative_to(corpus).as_posix()])
+        assert list(outcome["outcome"]) == ["rejected"]
+    earlier.unlink()
+    reload_and_compare(corpus, db, tmp_path)
+
+
+def test_a_new_file_with_a_taken_id_is_rejected(corpus: Path, db: Path, tmp_path: Path) -> None:
+    first = postmortem_files(corpus)[0]
+    shutil.copy(first, corpus / "zz-duplicate.md")
+    report = reload_and_compare(corpus, db, tmp_path)
+    assert any("duplicate id" in p.message and p.path == "zz-duplicate.md" for p in report.problems)
+
+
+def test_changes_to_postmortems_the_tracker_updates(corpus: Path, db: Path, tmp_path: Path) -> None:
+    rows = [r for r in tracker_rows(corpus) if r["id"]]
+    assert len(rows) >= 3, "the sample has tracker rows"
+    renamed, deleted = file_of(corpus, rows[0]["postmortem_id"]), file_of(corpus, rows[-1]["postmortem_id"])
+    edit(renamed, f"| {rows[0]['id']} |", f"| {rows[0]['id']}-RENAMED |")  # the tracker row no longer matches
+    deleted.unlink()  # its tracker rows now name a postmortem that is not in the corpus
+    reload_and_compare(corpus, db, tmp_path)
+    deleted.write_bytes(b"")  # and back, as an empty file (rejected)
+    reload_and_compare(corpus, db, tmp_path)
+
+
+def test_a_touched_file_keeps_its_rows_and_gets_its_new_time(corpus: Path, db: Path, tmp_path: Path) -> None:
+    touched = postmortem_files(corpus)[5]
+    stat = touched.stat()
+    os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    report = reload_and_compare(corpus, db, tmp_path)
+    assert report.files_read == report.rejected
+
+
+def test_a_change_to_an_export_reads_everything(corpus: Path, db: Path, tmp_path: Path) -> None:
+    with (corpus / "actions.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"{with_id(postmortem_files(corpus)[0])},NEW-1,open,,A new action from the tracker,sre,,\n")
+    reload_and_compare(corpus, db, tmp_path, incremental=False)
+
+
+def test_other_settings_read_everything(corpus: Path, db: Path, tmp_path: Path) -> None:
+    with (corpus / "pmanalytics.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[category_aliases]\n"cosmic-rays" = "infrastructure"\n')
+    reload_and_compare(corpus, db, tmp_path, incremental=False)
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Parallel parsing and many batches, even for a small corpus."""
+    monkeypatch.setattr(parse, "PARALLEL_FROM_FILES", 1)
+    monkeypatch.setattr(parse, "BATCH_FILES", 7)
+    yield
+
+
+def test_parallel_batches_give_the_same_database(
+    small_batches: None, corpus: Path, tmp_path: Path
+) -> None:
+    later = postmortem_files(corpus)[-1]
+    shutil.copy(later, corpus / "0000-first.md")  # a duplicate id across batches
+    parallel = pm.load(corpus, tmp_path / "parallel.duckdb", workers=2)
+    serial = pm.load(corpus, tmp_path / "serial.duckdb", workers=1)
+    assert snapshot(tmp_path / "parallel.duckdb") == snapshot(tmp_path / "serial.duckdb")
+    assert (parallel.counts, parallel.problems) == (serial.counts, serial.problems)
+    assert pm.check(corpus, workers=2).problems == parallel.problems
