@@ -7,7 +7,8 @@ content hash, outcome). A reload reads again:
   content hash then differs (a file only touched keeps its rows; a file modified in the
   same clock tick as the previous load started is hashed, as git does for "racily
   clean" entries);
-- the Markdown files rejected last time: a duplicate id may have gone.
+- when any file was read again or removed, the Markdown files rejected last time: a
+  duplicate id may have gone.
 
 Its rows replace the previous ones in a copy of the database (see `store.Build`), and
 the cross-file rules run again on everything they could touch: the postmortems read
@@ -16,6 +17,9 @@ and the rows of the tracker export, taken from `parse_cache`. What could change 
 rows at once (other settings, another pmanalytics version or corpus, an export added,
 changed or removed, a `postmortems.*` export whose rows compete for ids) makes the
 reload a full load instead, as does a change to more than half of the files.
+
+The comparison of 100,000 files with the previous ones is a join in DuckDB: Python
+sees only the files that differ.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
+import pyarrow as pa
 
 from pmanalytics.records import Action, CorpusFile, FileResult, Problem
 from pmanalytics.store import SETTINGS_KEY
@@ -37,25 +42,14 @@ RACY_MARGIN_US = 2_000_000  # files modified this close to the previous load's s
 MOST_FILES = 0.5  # above this share of files to read again, a full load is as fast
 
 
-@dataclass(frozen=True)
-class PreviousFile:
+class PreviousFile(NamedTuple):
+    """A file as the previous load saw it."""
+
     kind: str
     size_bytes: int
     modified_us: int
     content_sha256: str | None
     outcome: str
-
-
-@dataclass(frozen=True)
-class Previous:
-    """What the previous load left in its database, enough to tell what changed since."""
-
-    corpus_path: str
-    started_us: int
-    pmanalytics_version: str | None
-    settings_sha256: str | None
-    files: dict[str, PreviousFile]
-    cache: dict[str, tuple[str | None, str]]
 
 
 @dataclass
@@ -65,112 +59,116 @@ class Plan:
     fresh: list[CorpusFile] = field(default_factory=list)  # to read and parse again
     touched: list[FileResult] = field(default_factory=list)  # same content, new size or time
     removed: list[str] = field(default_factory=list)  # paths no longer in the corpus
-    unchanged: dict[str, CorpusFile] = field(default_factory=dict)  # kept as they are, by path
-    tracker: list[FileResult] = field(default_factory=list)  # the actions.* exports, from the cache
-    previous: Previous | None = None
+    files: dict[str, CorpusFile] = field(default_factory=dict)  # every file found, by path
+    cached: list[tuple[CorpusFile, str]] = field(default_factory=list)  # actions.* exports, as cached
 
-    def sha(self, path: str) -> str | None:
-        return self.previous.files[path].content_sha256 if self.previous else None
+    def tracker(self) -> list[FileResult]:
+        """The parse results of the tracker exports, as they were read (see `encode_result`)."""
+        return [decode_result(text, file) for file, text in self.cached]
 
 
-def read_previous(db_path: Path) -> Previous | None:
-    """The state of the previous load, or None when there is none that a reload can start from."""
-    if not db_path.exists():
-        return None
+def plan_reload(
+    db_path: Path, files: list[CorpusFile], root: Path, version: str, settings_digest: str
+) -> Plan | None:
+    """What to read again to bring the database at `db_path` up to date; None: read everything."""
+    if not db_path.exists() or db_path.with_name(db_path.name + ".wal").exists():
+        return None  # no database, or one written outside pmanalytics and not checkpointed
     try:
         con = duckdb.connect(str(db_path), read_only=True)
     except duckdb.Error:
         return None
     try:
-        return _read(con)
-    except (duckdb.Error, TypeError, ValueError):
+        if not _same_setup(con, root, version, settings_digest):
+            return None
+        return _plan(con, files)
+    except duckdb.Error:
         return None  # an older or damaged database: load everything
     finally:
         con.close()
 
 
-def _read(con: duckdb.DuckDBPyConnection) -> Previous | None:
-    last = con.execute(
-        "SELECT corpus_path, epoch_us(loaded_at) - CAST(duration_seconds * 1e6 AS BIGINT) "
-        "FROM loads ORDER BY load_id DESC LIMIT 1"
-    ).fetchall()
-    if not last:
-        return None
+def _same_setup(con: duckdb.DuckDBPyConnection, root: Path, version: str, settings_digest: str) -> bool:
+    """Whether the previous load read this corpus, with these settings and this version."""
+    last = con.execute("SELECT corpus_path FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    files = {
-        path: PreviousFile(kind, size, modified, sha, outcome)
-        for path, kind, size, modified, sha, outcome in con.execute(
-            "SELECT path, kind, size_bytes, epoch_us(modified_at), content_sha256, outcome FROM files"
-        ).fetchall()
-    }
-    cache = {path: (sha, text) for path, sha, text in con.execute(
-        "SELECT path, content_sha256, result_json FROM parse_cache").fetchall()}
-    return Previous(
-        corpus_path=last[0][0],
-        started_us=int(last[0][1]),
-        pmanalytics_version=meta.get("pmanalytics_version"),
-        settings_sha256=meta.get(SETTINGS_KEY),
-        files=files,
-        cache=cache,
-    )
+    return (bool(last) and last[0][0] == str(root) and meta.get("pmanalytics_version") == version
+            and meta.get(SETTINGS_KEY) == settings_digest)
 
 
-def plan_reload(
-    files: list[CorpusFile], previous: Previous | None, root: Path, version: str, settings_digest: str
-) -> Plan | None:
-    """What to read again; None when the reload must read everything."""
-    if (previous is None or previous.corpus_path != str(root) or previous.pmanalytics_version != version
-            or previous.settings_sha256 != settings_digest):
+def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | None:
+    plan = Plan(files={f.path: f for f in files})
+    differing, removed = _differences(con, plan.files)
+    if any(kind in ("export", "settings") for _, kind in removed):
         return None
-    plan = Plan(previous=previous)
-    current = {f.path for f in files}
-    plan.removed = [path for path in previous.files if path not in current]
-    if any(previous.files[path].kind in ("export", "settings") for path in plan.removed):
-        return None
-    for file in files:
-        verdict = _compare(file, previous)
+    plan.removed = [path for path, _ in removed]
+    rejected: list[tuple[CorpusFile, PreviousFile]] = []
+    for file, old in differing:
+        verdict = _compare(file, old)
         if verdict == "changed" and file.kind in ("export", "settings"):
             return None
-        if verdict == "changed" or _rejected_postmortem(file, previous):
+        if verdict == "changed":
             plan.fresh.append(file)
-            continue
-        plan.unchanged[file.path] = file
-        if verdict == "touched":
-            old = previous.files[file.path]
+        elif old is not None and old.outcome == "rejected" and file.kind == "postmortem":
+            rejected.append((file, old))
+        elif verdict == "touched" and old is not None:
             plan.touched.append(FileResult(file, old.outcome, old.content_sha256))  # type: ignore[arg-type]
-    if len(plan.fresh) > MOST_FILES * len(files):
-        return None
+    if plan.fresh or plan.removed:  # a rejection for a duplicate id may not hold any more
+        plan.fresh = sorted(plan.fresh + [file for file, _ in rejected], key=lambda f: f.path)
+    else:
+        plan.touched += [FileResult(file, old.outcome, old.content_sha256)  # type: ignore[arg-type]
+                         for file, old in rejected if _compare(file, old) == "touched"]
     exports = [f for f in files if f.kind == "export"]
-    if any(f.path.lower().startswith("postmortems.") for f in exports):
+    if len(plan.fresh) > MOST_FILES * len(files) or any(f.path.lower().startswith("postmortems.") for f in exports):
         return None
-    for file in exports:
-        if file.path.lower().startswith("actions."):
-            cached = previous.cache.get(file.path)
-            if cached is None or cached[0] != previous.files[file.path].content_sha256:
-                return None
-            plan.tracker.append(decode_result(cached[1], file, cached[0]))
+    cache = dict(con.execute("SELECT path, result_json FROM parse_cache").fetchall())
+    for file in filter(is_cached, exports):
+        text = cache.get(file.path, "")
+        if not text.startswith(_CACHE_HEAD):
+            return None
+        plan.cached.append((file, text))
     return plan
 
 
-def _compare(file: CorpusFile, previous: Previous) -> str:
+def _differences(
+    con: duckdb.DuckDBPyConnection, files: dict[str, CorpusFile]
+) -> tuple[list[tuple[CorpusFile, PreviousFile | None]], list[tuple[str, str]]]:
+    """The files that are new, look changed or might be (racy, rejected); the (path, kind) gone."""
+    current = pa.table({
+        "path": pa.array(list(files), pa.string()),
+        "kind": pa.array([f.kind for f in files.values()], pa.string()),
+        "size_bytes": pa.array([f.size_bytes for f in files.values()], pa.int64()),
+        "modified_us": pa.array([f.modified_ns // 1000 for f in files.values()], pa.int64()),
+    })
+    con.register("current_files", current)
+    try:
+        ((started_us,),) = con.execute(
+            "SELECT epoch_us(loaded_at) - CAST(duration_seconds * 1e6 AS BIGINT) FROM loads "
+            "ORDER BY load_id DESC LIMIT 1").fetchall()
+        rows = con.execute(
+            "SELECT c.path, f.kind, f.size_bytes, epoch_us(f.modified_at), f.content_sha256, f.outcome "
+            "FROM current_files c LEFT JOIN files f USING (path) "
+            "WHERE f.path IS NULL OR f.kind <> c.kind OR f.size_bytes <> c.size_bytes "
+            "OR epoch_us(f.modified_at) <> c.modified_us OR c.modified_us >= $racy OR f.outcome = 'rejected'",
+            {"racy": started_us - RACY_MARGIN_US},
+        ).fetchall()
+        removed = con.execute(
+            "SELECT path, kind FROM files WHERE path NOT IN (SELECT path FROM current_files)").fetchall()
+    finally:
+        con.unregister("current_files")
+    differing = [(files[path], None if kind is None else PreviousFile(kind, *rest)) for path, kind, *rest in rows]
+    return differing, removed
+
+
+def _compare(file: CorpusFile, old: PreviousFile | None) -> str:
     """`unchanged`, `touched` (same content, other size or time) or `changed`."""
-    old = previous.files.get(file.path)
     if old is None or old.kind != file.kind:
         return "changed"
-    modified_us = file.modified_ns // 1000
-    same_stat = old.size_bytes == file.size_bytes and old.modified_us == modified_us
+    same_stat = old.size_bytes == file.size_bytes and old.modified_us == file.modified_ns // 1000
     if file.kind == "skipped":  # never read: its content does not matter
         return "unchanged" if same_stat else "touched"
-    if same_stat and modified_us < previous.started_us - RACY_MARGIN_US:
-        return "unchanged"
     if old.content_sha256 is None or _sha256(file) != old.content_sha256:
         return "changed"
     return "unchanged" if same_stat else "touched"
-
-
-def _rejected_postmortem(file: CorpusFile, previous: Previous) -> bool:
-    old = previous.files.get(file.path)
-    return file.kind == "postmortem" and old is not None and old.outcome == "rejected"
 
 
 def _sha256(file: CorpusFile) -> str | None:
@@ -183,6 +181,13 @@ def _sha256(file: CorpusFile) -> str | None:
 
 # --- the parse cache ---------------------------------------------------------------------
 
+CACHE_FORMAT = 1  # raise it whenever `encode_result` changes
+_FIELDS = {"actions": [f.name for f in dataclasses.fields(Action)],
+           "problems": [f.name for f in dataclasses.fields(Problem)]}
+# Every cached result starts with its format and the fields of its records: one written in
+# another format, or by a version whose records had other fields, is not used.
+_CACHE_HEAD = f'{{"format": {CACHE_FORMAT}, "fields": {json.dumps(_FIELDS)}, '
+
 
 def is_cached(file: CorpusFile) -> bool:
     """Whether a file's parse result goes into `parse_cache` (the tracker exports)."""
@@ -191,28 +196,27 @@ def is_cached(file: CorpusFile) -> bool:
 
 def encode_result(result: FileResult) -> str:
     """The rows and problems of a parsed export, as JSON (never pickle: a database is data)."""
-    return json.dumps({
+    body = json.dumps({
         "outcome": result.outcome,
         "rejected": result.rejected,
-        "actions": [_fields(a) for a in result.actions],
-        "problems": [_fields(p) for p in result.problems],
+        "content_sha256": result.content_sha256,
+        "actions": [[getattr(a, name) for name in _FIELDS["actions"]] for a in result.actions],
+        "problems": [[getattr(p, name) for name in _FIELDS["problems"]] for p in result.problems],
     }, ensure_ascii=False, default=_encode_date)
+    return _CACHE_HEAD + body[1:]
 
 
-def decode_result(text: str, file: CorpusFile, content_sha256: str | None) -> FileResult:
+def decode_result(text: str, file: CorpusFile) -> FileResult:
+    """The parse result of `file` from its cached form."""
     data = json.loads(text, object_hook=_decode_date)
     return FileResult(
         file=file,
         outcome=data["outcome"],
-        content_sha256=content_sha256,
-        actions=[Action(**a) for a in data["actions"]],
-        problems=[Problem(**p) for p in data["problems"]],
+        content_sha256=data["content_sha256"],
+        actions=[Action(*values) for values in data["actions"]],
+        problems=[Problem(*values) for values in data["problems"]],
         rejected=data["rejected"],
     )
-
-
-def _fields(record: Any) -> dict[str, Any]:
-    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
 def _encode_date(value: Any) -> dict[str, str]:

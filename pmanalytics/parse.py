@@ -18,13 +18,22 @@ Exports (`actions.*`, `incidents.*`, `postmortems.*` at the root) are parsed in 
 thread of the loading process rather than in a worker: there are few of them, their
 records feed the cross-file rules that run here, and 100,000 incidents cost more to
 ship between processes than to read.
+
+Workers are forked (a fork server or spawn would run again a user's script that lacks
+an `if __name__ == "__main__"` guard): `parse_batches` starts them before the caller
+opens the database it builds, they freeze what they inherit (`gc.freeze`) so that the
+garbage collector does not walk it again and again, and they exit when the loading
+process dies, so that a killed load leaves no orphans waiting forever for work.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -47,6 +56,7 @@ PARALLEL_FROM_FILES = 400
 CHUNK_FILES = 64
 BATCH_FILES = 250  # files per batch: big enough for bulk inserts, small enough to keep workers busy
 WINDOW_PER_WORKER = 3  # batches in flight per worker
+WATCH_PARENT_SECONDS = 1.0
 
 Progress = Callable[[int], None]
 
@@ -75,7 +85,7 @@ def parse_files(
         yield from _counted(results, progress)
         return
     chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
         batches = pool.map(_parse_chunk, chunks, [settings] * len(chunks), [root] * len(chunks))
         yield from _counted((r for batch in batches for r in batch), progress)
 
@@ -88,7 +98,13 @@ def parse_batches(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Iterator[Batch]:
-    """Batches covering `files` in their order; parallel over `workers` processes for large corpora."""
+    """Batches covering `files`; parallel over `workers` processes for large corpora.
+
+    They come in the order of `files`, except that an export whose rows are not
+    postmortems (`actions.*`, `incidents.*`) comes as soon as it is read (still in order
+    among exports): the rules for its rows do not depend on the Markdown files, and its
+    records need not wait in memory for their turn.
+    """
     workers = _workers(workers)
     units = _units(files)
     if workers <= 1 or len(files) < PARALLEL_FROM_FILES:
@@ -137,8 +153,8 @@ def _is_export(file: CorpusFile) -> bool:
 def _parallel_batches(
     units: list[list[CorpusFile]], settings: CorpusSettings, root: Path, workers: int
 ) -> Iterator[Batch]:
-    """Batches in order: Markdown runs in worker processes, exports in a thread of this one."""
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    """Markdown runs in worker processes, exports in a thread of this one (order: see `parse_batches`)."""
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
         markdown = iter(unit for unit in units if not _is_export(unit[0]))
         in_flight: deque[Future[Batch]] = deque()
 
@@ -146,19 +162,38 @@ def _parallel_batches(
             for unit in itertools.islice(markdown, 1):
                 in_flight.append(pool.submit(parse_batch, unit, settings, root))
 
-        submit_next()  # starts the worker processes before the thread below exists
+        submit_next()  # forks the workers now, before the thread below or the caller's database exist
         with ThreadPoolExecutor(max_workers=1) as thread:
-            exports = [thread.submit(parse_batch, unit, settings, root) for unit in units if _is_export(unit[0])]
+            exports = deque((unit[0], thread.submit(parse_batch, unit, settings, root))
+                            for unit in units if _is_export(unit[0]))
             for _ in range(workers * WINDOW_PER_WORKER - 1):
                 submit_next()
-            export_results = iter(exports)
             for unit in units:
-                if _is_export(unit[0]):
-                    yield next(export_results).result()
-                    continue
-                batch = in_flight.popleft().result()
-                submit_next()
-                yield batch
+                while exports and (exports[0][0] is unit[0]
+                                   or (not _holds_postmortems(exports[0][0]) and exports[0][1].done())):
+                    yield exports.popleft()[1].result()
+                if not _is_export(unit[0]):
+                    batch = in_flight.popleft().result()
+                    submit_next()
+                    yield batch
+
+
+def _holds_postmortems(file: CorpusFile) -> bool:
+    """Whether an export's rows are postmortems (`postmortems.*`), which compete for ids in path order."""
+    return file.path.lower().rpartition(".")[0] == "postmortems"
+
+
+def _start_worker() -> None:
+    """Freeze what the worker inherits; exit when the loading process dies, whatever killed it."""
+    gc.freeze()
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_PARENT_SECONDS)
+        os._exit(1)  # a killed load must not leave workers waiting forever for work
+
+    threading.Thread(target=watch_parent, daemon=True).start()
 
 
 def _parse_chunk(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> list[FileResult]:

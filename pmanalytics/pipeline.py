@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 from pmanalytics import __version__
 from pmanalytics.database import resolve_db_path
 from pmanalytics.discover import discover
-from pmanalytics.incremental import Plan, encode_result, is_cached, plan_reload, read_previous
+from pmanalytics.incremental import Plan, encode_result, is_cached, plan_reload
 from pmanalytics.parse import Batch, Progress, parse_batches, parse_files
 from pmanalytics.records import CorpusFile, FileResult, PostmortemRef, Problem
 from pmanalytics.settings import CorpusSettings, read_settings, settings_path
@@ -84,10 +85,9 @@ def load(
     root = corpus.resolve()
     read = _Reader(corpus_settings, root, workers, progress, on_total)
     with rebuild(db_path) as build:
-        plan = plan_reload(files, read_previous(db_path), root, __version__, settings_sha256(corpus_settings))
+        plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
         files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
-        summary = build.summary()
-        summary.files_fingerprint.update(_settings_digest(settings_path(corpus, override)))
+        summary = build.summary(_settings_digest(settings_path(corpus, override)))
         report = LoadReport(
             corpus_path=root,
             db_path=db_path,
@@ -97,7 +97,7 @@ def load(
             skipped=summary.skipped,
             warnings=summary.warnings,
             problems=summary.problems,
-            corpus_fingerprint=summary.files_fingerprint.hexdigest(),
+            corpus_fingerprint=summary.fingerprint,
             duration_seconds=time.monotonic() - started,
             settings=corpus_settings,
             files_read=files_read,
@@ -124,18 +124,19 @@ class _Reader:
 
 def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
     """A load from scratch: every file, streamed batch by batch into an empty database."""
+    batches = read.batches(files)
+    first = next(batches, None)  # forks the parse workers before the database and its threads exist
     build.start_empty(read.settings, __version__)
     validator = Validator()
     cache: dict[str, tuple[str | None, str]] = {}
-    for batch in read.batches(files):
+    for batch in itertools.chain([first] if first else [], batches):
         for result in batch.results:
             if is_cached(result.file):  # as read: the overlay below changes it
                 cache[result.file.path] = (result.content_sha256, encode_result(result))
         build.add_postmortems(batch, _losers(batch, _validate(validator, batch.results)))
+        build.add_results([result for result in batch.results if validator.is_final(result)])
     build.apply_tracker(validator)
-    build.replace_files(validator.results)
-    build.replace_problems([], list(validator.problems))
-    build.replace_incidents(validator.incidents)
+    build.add_results(validator.trackers)
     build.replace_cache(cache)
     return len(files)
 
@@ -146,28 +147,34 @@ def _load_changes(build: Build, plan: Plan, read: _Reader) -> int:
     The cross-file rules run on the fresh results, on the unchanged postmortems that
     share an id with them (read back from the database: they may keep the id or lose
     it) and on the tracker rows; only what the rules decide for the fresh files, and for
-    the unchanged postmortems that lost their id, is written.
+    the unchanged postmortems that lost their id, is written. When no file was added,
+    changed or removed, the rules would decide what they decided last time: only the
+    touched files' times change.
     """
     batches = list(read.batches(plan.fresh))
-    fresh = [result for batch in batches for result in batch.results]
     build.start_from_previous()
-    build.delete_postmortems(build.postmortem_ids_of([f.path for f in plan.fresh] + plan.removed))
-    holders = _unchanged_holders(build, plan, {ref.postmortem_id for batch in batches for ref in batch.refs})
-    held_ids = {holder.file.path: holder.postmortems[0].postmortem_id for holder in holders}
+    written: list[FileResult] = []
+    losers: list[FileResult] = []
+    if plan.fresh or plan.removed:
+        fresh = [result for batch in batches for result in batch.results]
+        build.delete_postmortems(build.postmortem_ids_of([f.path for f in plan.fresh] + plan.removed))
+        holders = _unchanged_holders(build, plan, {ref.postmortem_id for batch in batches for ref in batch.refs})
+        held_ids = {holder.file.path: holder.postmortems[0].postmortem_id for holder in holders}
+        tracker = plan.tracker()
 
-    validator = Validator()
-    rejected = _validate(validator, sorted(fresh + holders + plan.tracker, key=lambda r: r.file.path))
-    losers = [holder for holder in holders if holder.outcome == "rejected"]
-    build.delete_postmortems(held_ids[loser.file.path] for loser in losers)
-    for batch in batches:
-        build.add_postmortems(batch, _losers(batch, rejected))
-    fresh_ids = {ref.postmortem_id for result in fresh for ref in result.postmortems}
-    build.apply_tracker(validator, rewrite=fresh_ids.__contains__)
+        validator = Validator()
+        rejected = _validate(validator, sorted(fresh + holders + tracker, key=lambda r: r.file.path))
+        losers = [holder for holder in holders if holder.outcome == "rejected"]
+        build.delete_postmortems(held_ids[loser.file.path] for loser in losers)
+        for batch in batches:
+            build.add_postmortems(batch, _losers(batch, rejected))
+        fresh_ids = {ref.postmortem_id for result in fresh for ref in result.postmortems}
+        build.apply_tracker(validator, rewrite=fresh_ids.__contains__)
+        written = fresh + losers + tracker
 
-    written = fresh + losers + plan.tracker
     loser_paths = {loser.file.path for loser in losers}
     touched = [result for result in plan.touched if result.file.path not in loser_paths]
-    build.replace_files(fresh + losers + touched, removed=plan.removed)
+    build.replace_files([r for r in written if r.file.kind != "export"] + touched, removed=plan.removed)
     build.replace_problems([r.file.path for r in written] + plan.removed, [p for r in written for p in r.problems])
     return len(plan.fresh)
 
@@ -188,9 +195,8 @@ def _losers(batch: Batch, rejected: set[int]) -> list[int]:
 def _unchanged_holders(build: Build, plan: Plan, ids: set[str]) -> list[FileResult]:
     """Results standing for the unchanged files whose postmortem has one of `ids`."""
     return [
-        FileResult(plan.unchanged[path], "loaded", plan.sha(path),
-                   postmortems=[PostmortemRef(pm_id, path, line, source_format)])
-        for pm_id, path, line, source_format in build.holders(ids)
+        FileResult(plan.files[path], "loaded", sha, postmortems=[PostmortemRef(pm_id, path, line, source_format)])
+        for pm_id, path, line, source_format, sha in build.holders(ids)
     ]
 
 

@@ -6,16 +6,16 @@
 - Incidents: one row per incident id, first in path order.
 
 The first and last rules only look backwards in path order, so :class:`Validator`
-applies them as results arrive: a load streams 100,000 files through it without
-holding their content. The overlay needs every postmortem, so it runs at the end, on
-the actions of the postmortems the tracker names, wherever they are held (in memory
-for `check`, in the database being built for `load`).
+applies them as results arrive, and a result is final once added: a load streams
+100,000 files through it and stores each batch right away. The overlay needs every
+postmortem, so it runs at the end, on the actions of the postmortems the tracker names,
+wherever they are held (in memory for `check`, in the database being built for `load`);
+only the tracker results wait for it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pmanalytics.records import Action, FileResult, Incident, Postmortem, PostmortemRef, Problem
@@ -58,44 +58,72 @@ def validate(results: list[FileResult]) -> ValidCorpus:
     validator = Validator()
     for result in results:
         validator.add(result)
-    kept = [pm for pm in validator.kept if isinstance(pm, Postmortem)]
-    validator.overlay_tracker({pm.postmortem_id: pm.actions for pm in kept})
-    return ValidCorpus(results, kept, validator.incidents, [p for r in results for p in r.problems])
+    kept = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
+    named = validator.tracker_ids
+    tracked = {pm.postmortem_id: TrackedActions.of(pm.actions) for pm in kept if pm.postmortem_id in named}
+    validator.overlay_tracker(tracked)
+    for pm in kept:
+        if pm.postmortem_id in tracked:
+            pm.actions.extend(tracked[pm.postmortem_id].added)
+    incidents = [incident for r in results for incident in r.incidents]
+    return ValidCorpus(results, kept, incidents, [p for r in results for p in r.problems])
+
+
+@dataclass
+class TrackedActions:
+    """What the tracker overlay needs of the actions of one kept postmortem that rows name."""
+
+    count: int  # how many it has: a row added to it takes the next number
+    by_id: dict[str, list[Action]] = field(default_factory=dict)  # those that rows may name, by id
+    added: list[Action] = field(default_factory=list)  # the rows added to it, in order
+
+    @classmethod
+    def of(cls, actions: list[Action]) -> TrackedActions:
+        tracked = cls(len(actions))
+        for action in actions:
+            tracked.by_id.setdefault(action.action_id, []).append(action)
+        return tracked
 
 
 class Validator:
-    """The cross-file rules over results fed in path order (see the module docstring)."""
+    """The cross-file rules over results fed in path order (see the module docstring).
+
+    After `add`, a result holds only its kept postmortems and incidents, and its final
+    problems and outcome, unless it has tracker rows: those are in `trackers` until
+    `overlay_tracker`.
+    """
 
     def __init__(self) -> None:
-        self.results: list[FileResult] = []
-        self.kept: list[AnyPostmortem] = []
-        self.incidents: list[Incident] = []
+        self.trackers: list[FileResult] = []
         self._first_path: dict[str, str] = {}
-        self._first_incident: dict[str, Incident] = {}
+        self._first_incident: dict[str, str] = {}
 
     def add(self, result: FileResult) -> list[AnyPostmortem]:
         """Take the next result in path order; returns its postmortems rejected as duplicates."""
-        self.results.append(result)
         rejected = self._unique_postmortems(result)
         self._unique_incidents(result)
+        if result.actions:
+            self.trackers.append(result)
         return rejected
+
+    @staticmethod
+    def is_final(result: FileResult) -> bool:
+        """Whether an added result is done with; one with tracker rows waits for the overlay."""
+        return not result.actions
 
     @property
     def tracker_ids(self) -> set[str]:
         """The postmortem ids that `actions.*` rows name."""
-        return {row.postmortem_id for result in self.results for row in result.actions}
+        return {row.postmortem_id for result in self.trackers for row in result.actions}
 
-    def overlay_tracker(self, actions_by_postmortem: Mapping[str, list[Action]]) -> None:
+    def overlay_tracker(self, tracked: Mapping[str, TrackedActions]) -> None:
         """Apply the `actions.*` rows to the actions of each kept postmortem they name.
 
-        `actions_by_postmortem` maps the id of every kept postmortem that the rows name
-        (others may be present) to its actions; those lists are updated in place.
+        `tracked` maps the id of every kept postmortem that the rows name (others may be
+        present) to its actions: those the rows match are updated in place, the rows
+        added are appended to `added`.
         """
-        _overlay_tracker(self.results, actions_by_postmortem)
-
-    @property
-    def problems(self) -> Iterable[Problem]:
-        return (p for r in self.results for p in r.problems)
+        _overlay_tracker(self.trackers, tracked)
 
     def _unique_postmortems(self, result: FileResult) -> list[AnyPostmortem]:
         rejected = []
@@ -103,7 +131,6 @@ class Validator:
             first = self._first_path.get(pm.postmortem_id)
             if first is None:
                 self._first_path[pm.postmortem_id] = _where(pm.source_path, pm.source_line, pm.source_format)
-                self.kept.append(pm)
                 continue
             reason = (
                 f"duplicate id {pm.postmortem_id!r}: already used by {first} "
@@ -114,15 +141,16 @@ class Validator:
         return rejected
 
     def _unique_incidents(self, result: FileResult) -> None:
+        kept = []
         for incident in result.incidents:
             first = self._first_incident.get(incident.incident_id)
             if first is None:
-                self._first_incident[incident.incident_id] = incident
-                self.incidents.append(incident)
+                self._first_incident[incident.incident_id] = f"{incident.source_path}:{incident.source_line}"
+                kept.append(incident)
                 continue
             _reject_row(result, incident.source_line,
-                        f"duplicate incident id {incident.incident_id!r}: already used by "
-                        f"{first.source_path}:{first.source_line}")
+                        f"duplicate incident id {incident.incident_id!r}: already used by {first}")
+        result.incidents = kept
 
 
 def _where(path: str, line: int | None, source_format: str) -> str:
@@ -141,21 +169,17 @@ def _reject_postmortem(result: FileResult, pm: AnyPostmortem, reason: str) -> No
         result.problems = [p for p in result.problems if p.line != line] + [error]
 
 
-def _overlay_tracker(results: list[FileResult], actions_by_postmortem: Mapping[str, list[Action]]) -> None:
-    index: dict[tuple[str, str], list[Action]] = defaultdict(list)
-    for postmortem_id, actions in actions_by_postmortem.items():
-        for action in actions:
-            index[(postmortem_id, action.action_id)].append(action)
+def _overlay_tracker(results: list[FileResult], tracked: Mapping[str, TrackedActions]) -> None:
     for result in results:
         kept: list[Action] = []
         for row in result.actions:
-            actions = actions_by_postmortem.get(row.postmortem_id)
+            actions = tracked.get(row.postmortem_id)
             if actions is None:
                 _reject_row(result, row.source_line,
                             f"action for postmortem {row.postmortem_id!r}, which is not in the corpus "
                             "(fix postmortem_id)")
                 continue
-            matches = index.get((row.postmortem_id, row.action_id)) if row.action_id else None
+            matches = actions.by_id.get(row.action_id) if row.action_id else None
             if matches:
                 for action in matches:
                     _update(action, row)
@@ -165,9 +189,10 @@ def _overlay_tracker(results: list[FileResult], actions_by_postmortem: Mapping[s
                             f"action {row.action_id or '(no id)'} matches no action of "
                             f"{row.postmortem_id!r} and has no Action text to add it")
                 continue
-            row.action_id = row.action_id or f"{row.postmortem_id}#{len(actions) + 1}"
-            actions.append(row)
-            index[(row.postmortem_id, row.action_id)].append(row)
+            actions.count += 1
+            row.action_id = row.action_id or f"{row.postmortem_id}#{actions.count}"
+            actions.added.append(row)
+            actions.by_id.setdefault(row.action_id, []).append(row)
             kept.append(row)
         result.actions = kept
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def csv_export(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Exp
 
 
 @pytest.fixture(scope="module")
-def database(sample_db: Path) -> pm.Database:
+def database(sample_db: Path) -> Iterator[pm.Database]:
     with pm.open_database(sample_db) as db:
         yield db
 

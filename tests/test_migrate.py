@@ -348,7 +348,7 @@ def test_any_title_is_written_as_valid_yaml(title: str) -> None:
     result = draft(f"# {title}\n\n## Timeline\n\n- 2024-01-01 10:00 — Start\n", "007 - x.md")
     front = yaml.safe_load(result.text.split("\n---\n", 1)[0].removeprefix("---\n"))
     assert front["title"] == title and front["id"] == "007"
-    assert front["started_at"] == "2024-01-01T10:00:00" or front["started_at"] == dt.datetime(2024, 1, 1, 10)
+    assert front["started_at"] == dt.datetime(2024, 1, 1, 10)  # PyYAML reads it as a timestamp
 
 
 def test_every_rule_keyword_is_documented() -> None:
