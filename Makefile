@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 INSTALLED = $(VENV)/.installed
 SAMPLE = data/sample
 
-.PHONY: install browser demo test lint clean
+.PHONY: install browser demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+BENCH_INSTALLED = $(VENV)/.bench-installed
+$(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_INSTALLED)
 
 # Headless Chromium (Debian's package) for the test that opens the HTML report in a browser.
 browser:
@@ -29,11 +34,16 @@ demo: install
 	$(BIN)/pmanalytics report --period last-quarter
 
 test: install browser
-	$(BIN)/ruff check pmanalytics tests
+	$(BIN)/ruff check pmanalytics tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check pmanalytics tests
+	$(BIN)/ruff check pmanalytics tests benchmarks
+
+# The loading benchmark (benchmarks/README.md): corpora of 1,000, 10,000 and 100,000 postmortems,
+# about 40 minutes on 2 cores. Not part of `make test`. BENCH_ARGS="--sizes 1000 --repeat 1" for a quick run.
+bench: $(BENCH_INSTALLED)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

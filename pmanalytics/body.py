@@ -74,8 +74,9 @@ def _split_sections(text: str, first_line: int) -> list[tuple[Section, int]]:
     heading_line = 0
     lines: list[str] = []
     fence: str | None = None
+    may_fence = _may_have_fences(text)
     for offset, line in enumerate(text.split("\n")):
-        fence_match = _FENCE.match(line)
+        fence_match = _FENCE.match(line) if may_fence else None
         if fence_match:
             fence = _after_fence_line(fence, fence_match.group(1), line)
         elif fence is None and line.startswith("## "):
@@ -88,6 +89,11 @@ def _split_sections(text: str, first_line: int) -> list[tuple[Section, int]]:
     if heading is not None:
         sections.append(_section(heading, lines, heading_line))
     return sections
+
+
+def _may_have_fences(text: str) -> bool:
+    """False when no line can open a code fence: most bodies, which then skip the fence pattern."""
+    return "```" in text or "~~~" in text
 
 
 def _after_fence_line(fence: str | None, marker: str, line: str) -> str | None:
@@ -120,8 +126,12 @@ def _body_lines(section: Section, body_line: int | None = None) -> Iterator[tupl
     `body_line` is the line number of the body's first line (default: right after the heading).
     """
     first = section.source_line + 1 if body_line is None else body_line
+    lines = section.body.split("\n")
+    if not _may_have_fences(section.body):
+        yield from enumerate(lines, first)
+        return
     fence: str | None = None
-    for offset, line in enumerate(section.body.split("\n")):
+    for offset, line in enumerate(lines):
         fence_match = _FENCE.match(line)
         if fence_match:
             fence = _after_fence_line(fence, fence_match.group(1), line)
@@ -152,16 +162,18 @@ def read_timeline(
         match = _EVENT.match(candidate)
         if match is None:
             continue
+        written_date, written_time, written_zone, written_offset_here, written_text = match.group(
+            "date", "time", "zone", "offset", "text")
         try:
-            clock = dt.time.fromisoformat(_two_digit_hour(match.group("time")))
+            clock = dt.time.fromisoformat(_two_digit_hour(written_time))
         except ValueError:
-            warn(line_number, f"timeline: time {match.group('time')!r} not understood; event skipped")
+            warn(line_number, f"timeline: time {written_time!r} not understood; event skipped")
             continue
-        if match.group("date"):
+        if written_date:
             try:
-                day = dt.date.fromisoformat(match.group("date"))
+                day = dt.date.fromisoformat(written_date)
             except ValueError:
-                warn(line_number, f"timeline: date {match.group('date')!r} not understood; event skipped")
+                warn(line_number, f"timeline: date {written_date!r} not understood; event skipped")
                 continue
         elif previous is not None and clock < previous:
             if day == dt.date.max:
@@ -169,20 +181,22 @@ def read_timeline(
                 continue
             day += dt.timedelta(days=1)
         previous = clock
-        written_zone = match.group("zone") or match.group("offset")
+        written_zone = written_zone or written_offset_here
         try:
             zone = _zone(written_zone) or written_offset or settings.tz
         except ValueError:
             warn(line_number, f"timeline: offset {written_zone!r} not understood (write e.g. +01:00); "
                  "event skipped")
             continue
-        try:
-            moment = values.timestamp(dt.datetime.combine(day, clock), zone)
-        except values.ValueProblem as exc:
-            warn(line_number, f"timeline: {exc}; event skipped")
-            continue
-        text = match.group("text").strip().strip("|").strip()
-        events.append(TimelineEvent(moment, text, line_number))
+        if isinstance(zone, dt.timezone) and 1 < day.year < 9999:  # a fixed offset, far from the ends
+            moment = dt.datetime.combine(day, clock, zone)
+        else:
+            try:
+                moment = values.timestamp(dt.datetime.combine(day, clock), zone)
+            except values.ValueProblem as exc:
+                warn(line_number, f"timeline: {exc}; event skipped")
+                continue
+        events.append(TimelineEvent(moment, written_text.strip().strip("|").strip(), line_number))
     return events
 
 
@@ -222,8 +236,9 @@ def _cells(row: str) -> list[str]:
         inner = inner[1:]
     if inner.endswith("|") and not inner.endswith("\\|"):
         inner = inner[:-1]
-    parts = re.split(r"(?<!\\)\|", inner)
-    return [p.strip().replace("\\|", "|") for p in parts]
+    if "\\|" not in inner:
+        return [part.strip() for part in inner.split("|")]
+    return [part.strip().replace("\\|", "|") for part in re.split(r"(?<!\\)\|", inner)]
 
 
 def _tables(

@@ -8,14 +8,17 @@ The CLI and the notebooks share one default location, so that a notebook finds w
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from pmanalytics.errors import DatabaseError
+
+if TYPE_CHECKING:  # pandas is imported by DuckDB when a query returns a DataFrame: loading never needs it
+    import pandas as pd
 
 DB_ENV = "PMANALYTICS_DB"
 SCHEMA_VERSION = 1
@@ -80,13 +83,28 @@ def open_database(db: str | Path | None = None, *, read_only: bool = True) -> Da
     path = resolve_db_path(db)
     if not path.exists():
         raise DatabaseError(f"{path}: no database yet (run `pmanalytics load CORPUS` first, or pass --db)")
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise DatabaseError(f"{path}: cannot be opened as a pmanalytics database ({_first_line(exc)})") from None
+    con = _connect(path, read_only)
+
     con.execute("SET TimeZone = 'UTC'")
     _check_version(con, path)
     return Database(con, path)
+
+
+WAIT_FOR_WRITER_SECONDS = 30.0  # a reload in place holds the file for a few seconds
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection; while a reload writes the file in place (DuckDB's lock), wait for it."""
+    deadline = time.monotonic() + WAIT_FOR_WRITER_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise DatabaseError(f"{path}: cannot be opened ({_first_line(exc)})") from None
+            time.sleep(0.1)
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{path}: cannot be opened as a pmanalytics database ({_first_line(exc)})") from None
 
 
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -25,23 +25,41 @@ def discover(corpus: Path) -> list[CorpusFile]:
     """Every postmortem, export and settings file of the corpus, in path order."""
     root = _check_root(corpus)
     found: list[CorpusFile] = []
-    unreadable: list[OSError] = []
-    for directory, subdirs, names in os.walk(root, followlinks=False, onerror=unreadable.append):
-        subdirs.sort()
-        relative_dir = Path(directory).relative_to(root)
-        in_skipped_dir = any(part.startswith(("_", ".")) for part in relative_dir.parts)
-        for name in names:
-            relative = (relative_dir / name).as_posix()
-            kind = _kind(name, relative_dir == Path("."), in_skipped_dir)
-            if kind is None:
-                continue
-            found.append(_describe(root, relative, kind))
-    for error in unreadable:
-        folder = _unreadable_folder(root, error)
-        if folder is not None:
-            found.append(folder)
+    folders = [""]
+    while folders:
+        _list_folder(root, folders.pop(), found, folders)
     found.sort(key=lambda f: f.path)
     return found
+
+
+def _list_folder(root: Path, relative_dir: str, found: list[CorpusFile], folders: list[str]) -> None:
+    """Add the files of one folder to `found` and its sub-folders to `folders`; a folder that
+    cannot be listed is added as an entry that will be rejected with the reason (`link_escapes`).
+
+    As `os.walk` without following links: a link to a folder is neither listed nor walked.
+    A corpus of 100,000 files spends most of its listing time in `stat`: nothing else here
+    may cost more than it.
+    """
+    in_skipped_dir = any(part.startswith(("_", ".")) for part in relative_dir.split("/"))
+    prefix = f"{relative_dir}/" if relative_dir else ""
+    try:
+        with os.scandir(os.path.join(root, relative_dir)) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if not entry.is_symlink():
+                        folders.append(prefix + entry.name)
+                    continue
+                kind = _kind(entry.name, not relative_dir, in_skipped_dir)
+                if kind is not None:
+                    found.append(_describe(entry, prefix + entry.name, kind))
+    except OSError as error:
+        if relative_dir and not in_skipped_dir:  # the root was checked before
+            found.append(CorpusFile(path=printable_path(relative_dir + "/"), absolute=os.fsdecode(
+                error.filename or os.path.join(root, relative_dir)), kind="postmortem", size_bytes=0, modified_ns=0))
 
 
 def _check_root(corpus: Path) -> Path:
@@ -78,15 +96,14 @@ def _kind(name: str, at_root: bool, in_skipped_dir: bool) -> FileKind | None:
     return None
 
 
-def _describe(root: Path, relative: str, kind: FileKind) -> CorpusFile:
-    absolute = os.path.join(root, relative)
+def _describe(entry: os.DirEntry[str], relative: str, kind: FileKind) -> CorpusFile:
     try:
-        info = os.stat(absolute)
+        info: os.stat_result | None = entry.stat()
     except OSError:
         info = None
     return CorpusFile(
-        path=printable_path(relative),
-        absolute=absolute,
+        path=relative if relative.isascii() else printable_path(relative),
+        absolute=entry.path,
         kind=kind,
         size_bytes=info.st_size if info else -1,
         modified_ns=info.st_mtime_ns if info else 0,
@@ -102,21 +119,6 @@ def printable_path(relative: str) -> str:
     except UnicodeEncodeError:
         return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return relative
-
-
-def _unreadable_folder(root: Path, error: OSError) -> CorpusFile | None:
-    """A sub-folder that `os.walk` could not list, as an entry that will be rejected with the reason
-    (see `link_escapes`); None for one inside a skipped folder (its files would be skipped)."""
-    if error.filename is None:
-        return None
-    try:
-        relative = Path(os.fsdecode(error.filename)).relative_to(root)
-    except ValueError:
-        return None
-    if relative == Path(".") or any(part.startswith(("_", ".")) for part in relative.parts):
-        return None
-    return CorpusFile(path=printable_path(relative.as_posix() + "/"), absolute=os.fsdecode(error.filename),
-                      kind="postmortem", size_bytes=0, modified_ns=0)
 
 
 def link_escapes(root: Path, file: CorpusFile) -> bool:

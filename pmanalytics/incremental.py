@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import duckdb
-import pyarrow as pa
 
 from pmanalytics.records import Action, CorpusFile, FileResult, Problem
 from pmanalytics.store import SETTINGS_KEY
@@ -132,31 +131,32 @@ def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | Non
 def _differences(
     con: duckdb.DuckDBPyConnection, files: dict[str, CorpusFile]
 ) -> tuple[list[tuple[CorpusFile, PreviousFile | None]], list[tuple[str, str]]]:
-    """The files that are new, look changed or might be (racy, rejected); the (path, kind) gone."""
-    current = pa.table({
-        "path": pa.array(list(files), pa.string()),
-        "kind": pa.array([f.kind for f in files.values()], pa.string()),
-        "size_bytes": pa.array([f.size_bytes for f in files.values()], pa.int64()),
-        "modified_us": pa.array([f.modified_ns // 1000 for f in files.values()], pa.int64()),
-    })
-    con.register("current_files", current)
-    try:
-        ((started_us,),) = con.execute(
-            "SELECT epoch_us(loaded_at) - CAST(duration_seconds * 1e6 AS BIGINT) FROM loads "
-            "ORDER BY load_id DESC LIMIT 1").fetchall()
-        rows = con.execute(
-            "SELECT c.path, f.kind, f.size_bytes, epoch_us(f.modified_at), f.content_sha256, f.outcome "
-            "FROM current_files c LEFT JOIN files f USING (path) "
-            "WHERE f.path IS NULL OR f.kind <> c.kind OR f.size_bytes <> c.size_bytes "
-            "OR epoch_us(f.modified_at) <> c.modified_us OR c.modified_us >= $racy OR f.outcome = 'rejected'",
-            {"racy": started_us - RACY_MARGIN_US},
-        ).fetchall()
-        removed = con.execute(
-            "SELECT path, kind FROM files WHERE path NOT IN (SELECT path FROM current_files)").fetchall()
-    finally:
-        con.unregister("current_files")
-    differing = [(files[path], None if kind is None else PreviousFile(kind, *rest)) for path, kind, *rest in rows]
-    return differing, removed
+    """The files that are new, look changed or might be (racy, rejected); the (path, kind) gone.
+
+    Compared here rather than in SQL: 100,000 rows of four columns come out of DuckDB in
+    a few hundredths of a second, while handing the files in as an Arrow table would first
+    import pandas (pyarrow does on its first table), which costs more than the comparison.
+    Only the files that differ are then read whole.
+    """
+    ((started_us,),) = con.execute(
+        "SELECT epoch_us(loaded_at) - CAST(duration_seconds * 1e6 AS BIGINT) FROM loads "
+        "ORDER BY load_id DESC LIMIT 1").fetchall()
+    racy = started_us - RACY_MARGIN_US
+    rows = con.execute("SELECT path, size_bytes, epoch_us(modified_at), outcome = 'rejected' FROM files").fetchall()
+    previous = {row[0]: row for row in rows}
+    candidates: list[str] = []
+    for path, file in files.items():
+        old = previous.pop(path, None)
+        modified_us = file.modified_ns // 1000
+        if old is None or old[1] != file.size_bytes or old[2] != modified_us or modified_us >= racy or old[3]:
+            candidates.append(path)
+    details = {
+        path: PreviousFile(*rest)
+        for path, *rest in con.execute(
+            "SELECT path, kind, size_bytes, epoch_us(modified_at), content_sha256, outcome FROM files "
+            "WHERE path IN (SELECT unnest($paths))", {"paths": candidates + list(previous)}).fetchall()
+    }
+    return [(files[path], details.get(path)) for path in candidates], [(path, details[path].kind) for path in previous]
 
 
 def _compare(file: CorpusFile, old: PreviousFile | None) -> str:

@@ -1,4 +1,4 @@
-"""Stage 2: read every file of the corpus into records, in worker processes when it pays.
+"""Stage 2: read every file of the corpus into records, in worker processes.
 
 Each file is read once: its bytes give both the content hash (for the corpus
 fingerprint and incremental reloads) and the records. A file that cannot be read or
@@ -9,21 +9,22 @@ Two ways out:
 
 - `parse_files` gives whole records, for `check` (which stores nothing).
 - `parse_batches` gives :class:`Batch` es for `load`: runs of consecutive files whose
-  postmortems are already Arrow tables (built in the worker, see `tables`), with only
-  light references left in the results. Pickling whole records back from the workers
-  costs as much as parsing them; Arrow buffers cost almost nothing. At most `WINDOW`
-  batches are in flight, so memory stays flat whatever the corpus size.
-
-Exports (`actions.*`, `incidents.*`, `postmortems.*` at the root) are parsed in a
-thread of the loading process rather than in a worker: there are few of them, their
-records feed the cross-file rules that run here, and 100,000 incidents cost more to
-ship between processes than to read.
+  postmortems and incidents are already Arrow tables (built in the worker, see
+  `tables`), with only light references left in the results. Pickling whole records
+  back from the workers costs as much as parsing them; Arrow buffers cost almost
+  nothing. A few batches per worker are in flight, so memory stays flat whatever the
+  corpus size. Exports (`actions.*`, `incidents.*`, `postmortems.*`) are the longest
+  tasks: they are handed to the workers first. Only the tracker rows come back as
+  records: the overlay needs them.
 
 Workers are forked (a fork server or spawn would run again a user's script that lacks
 an `if __name__ == "__main__"` guard): `parse_batches` starts them before the caller
 opens the database it builds, they freeze what they inherit (`gc.freeze`) so that the
 garbage collector does not walk it again and again, and they exit when the loading
 process dies, so that a killed load leaves no orphans waiting forever for work.
+Everything is parsed in workers, even with one file to read: parsing leaves a
+fragmented heap behind (130 MB for 100,000 incident rows, measured), which goes away
+with the worker.
 """
 
 from __future__ import annotations
@@ -36,19 +37,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
+from pmanalytics import tables
 from pmanalytics.discover import link_escapes
 from pmanalytics.fields import Rejection
 from pmanalytics.parse_exports import read_export
 from pmanalytics.parse_markdown import decode, parse_postmortem
-from pmanalytics.records import CorpusFile, FileResult, Postmortem, PostmortemRef, Problem
+from pmanalytics.records import CorpusFile, FileResult, Incident, IncidentRef, Postmortem, PostmortemRef, Problem
 from pmanalytics.settings import CorpusSettings
-from pmanalytics.tables import postmortem_tables
+from pmanalytics.tables import incident_table, postmortem_tables
 
 MAX_FILE_BYTES = 10_000_000
 MAX_EXPORT_BYTES = 500_000_000
@@ -63,10 +65,12 @@ Progress = Callable[[int], None]
 
 @dataclass
 class Batch:
-    """Consecutive files, parsed: their results, with postmortems as references, and their rows."""
+    """Consecutive files, parsed: their results, with postmortems and incidents as references,
+    and their rows."""
 
     results: list[FileResult]
     refs: list[PostmortemRef] = field(default_factory=list)  # refs[i] is the postmortem of pm_index i
+    incident_refs: list[IncidentRef] = field(default_factory=list)  # likewise for incident_index
     tables: dict[str, pa.Table] = field(default_factory=dict)
 
 
@@ -98,38 +102,31 @@ def parse_batches(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Iterator[Batch]:
-    """Batches covering `files`; parallel over `workers` processes for large corpora.
-
-    They come in the order of `files`, except that an export whose rows are not
-    postmortems (`actions.*`, `incidents.*`) comes as soon as it is read (still in order
-    among exports): the rules for its rows do not depend on the Markdown files, and its
-    records need not wait in memory for their turn.
-    """
-    workers = _workers(workers)
+    """Batches covering `files`, in their order: over `workers` processes for large corpora, else one."""
+    workers = _workers(workers) if len(files) >= PARALLEL_FROM_FILES else 1
     units = _units(files)
-    if workers <= 1 or len(files) < PARALLEL_FROM_FILES:
-        batches: Iterable[Batch] = (parse_batch(unit, settings, root) for unit in units)
-    else:
-        batches = _parallel_batches(units, settings, root, workers)
-    for batch in batches:
-        if progress is not None:
-            progress(len(batch.results))
-        yield batch
+    if units:
+        tables.prepare()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
+        for batch in _in_order(pool, units, settings, root, workers * WINDOW_PER_WORKER):
+            if progress is not None:
+                progress(len(batch.results))
+            yield batch
 
 
 def parse_batch(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> Batch:
-    """Parse `files` and turn their postmortems into tables, keeping references in the results."""
+    """Parse `files` and turn their postmortems and incidents into tables, keeping references."""
     results = _parse_chunk(files, settings, root)
-    postmortems: list[Postmortem] = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
-    batch = Batch(results, tables=postmortem_tables(postmortems))
+    postmortems = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
+    incidents = [i for r in results for i in r.incidents if isinstance(i, Incident)]
+    batch = Batch(results, tables={**postmortem_tables(postmortems), "incidents": incident_table(incidents)})
     for result in results:
-        result.postmortems = [_ref(pm) for pm in result.postmortems]
+        result.postmortems = [PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format)
+                              for pm in result.postmortems]
+        result.incidents = [IncidentRef(i.incident_id, i.source_path, i.source_line) for i in result.incidents]
         batch.refs.extend(result.postmortems)
+        batch.incident_refs.extend(result.incidents)
     return batch
-
-
-def _ref(pm: Postmortem | PostmortemRef) -> PostmortemRef:
-    return PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format)
 
 
 def _workers(workers: int | None) -> int:
@@ -150,37 +147,27 @@ def _is_export(file: CorpusFile) -> bool:
     return file.kind == "export"
 
 
-def _parallel_batches(
-    units: list[list[CorpusFile]], settings: CorpusSettings, root: Path, workers: int
+def _in_order(
+    pool: ProcessPoolExecutor, units: list[list[CorpusFile]], settings: CorpusSettings, root: Path, window: int
 ) -> Iterator[Batch]:
-    """Markdown runs in worker processes, exports in a thread of this one (order: see `parse_batches`)."""
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-        markdown = iter(unit for unit in units if not _is_export(unit[0]))
-        in_flight: deque[Future[Batch]] = deque()
+    """The batches of `units` in order: exports submitted first, the other runs `window` at a time."""
+    exports = {id(unit): pool.submit(parse_batch, unit, settings, root) for unit in units if _is_export(unit[0])}
+    markdown = iter([unit for unit in units if not _is_export(unit[0])])
+    in_flight: deque[Future[Batch]] = deque()
 
-        def submit_next() -> None:
-            for unit in itertools.islice(markdown, 1):
-                in_flight.append(pool.submit(parse_batch, unit, settings, root))
+    def submit_next() -> None:
+        for unit in itertools.islice(markdown, 1):
+            in_flight.append(pool.submit(parse_batch, unit, settings, root))
 
-        submit_next()  # forks the workers now, before the thread below or the caller's database exist
-        with ThreadPoolExecutor(max_workers=1) as thread:
-            exports = deque((unit[0], thread.submit(parse_batch, unit, settings, root))
-                            for unit in units if _is_export(unit[0]))
-            for _ in range(workers * WINDOW_PER_WORKER - 1):
-                submit_next()
-            for unit in units:
-                while exports and (exports[0][0] is unit[0]
-                                   or (not _holds_postmortems(exports[0][0]) and exports[0][1].done())):
-                    yield exports.popleft()[1].result()
-                if not _is_export(unit[0]):
-                    batch = in_flight.popleft().result()
-                    submit_next()
-                    yield batch
-
-
-def _holds_postmortems(file: CorpusFile) -> bool:
-    """Whether an export's rows are postmortems (`postmortems.*`), which compete for ids in path order."""
-    return file.path.lower().rpartition(".")[0] == "postmortems"
+    for _ in range(window):
+        submit_next()
+    for unit in units:
+        if _is_export(unit[0]):
+            yield exports.pop(id(unit)).result()
+            continue
+        batch = in_flight.popleft().result()
+        submit_next()
+        yield batch
 
 
 def _start_worker() -> None:

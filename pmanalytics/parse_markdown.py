@@ -35,18 +35,27 @@ _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
 class _Loader(yaml.CSafeLoader):
-    """libyaml's safe loader, but scalars other than booleans and nulls stay text.
+    """libyaml's safe loader, but every scalar but null stays text (booleans too: `fields` reads them).
 
     Timestamps, numbers and dates are then read by `values` with one set of rules,
     and `id: 007` keeps its text as the contract asks.
     """
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")]
-    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-}
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: tuple[bool, bool]) -> str:
+        """A plain `~`, `null` or nothing is null; every other scalar is text.
+
+        What PyYAML's resolver would say with only its null pattern, without running
+        regular expressions for every node (libyaml calls this once per node).
+        """
+        if kind is yaml.ScalarNode:
+            return _NULL_TAG if implicit[0] and value in _NULLS else _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_NULL_TAG, _STR_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
+_SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 # Written tags (`!!int 0x…`, `!!timestamp 2026-02-30`, `!!bool maybe`) give text too: the same
 # rules then apply, and no constructor can fail on a malformed value or build a giant number.
 for _tag in ("int", "float", "bool", "timestamp", "binary"):
@@ -123,7 +132,7 @@ def read_front_matter(front: str) -> dict[str, Any]:
     never constructed. The expanded value is bounded (aliases, depth) before anyone walks it.
     """
     try:
-        data = yaml.load(front, Loader=_Loader)
+        data = _load_plain(front) if _is_plain(front) else yaml.load(front, Loader=_Loader)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         raise Rejection(_constructor_problem(exc), line) from None
@@ -140,12 +149,50 @@ def read_front_matter(front: str) -> dict[str, Any]:
     except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
         # a constructor refusing a value: not expected with the constructors above, never fatal
         raise Rejection(f"front matter is not valid YAML: {' '.join(str(exc).split())}", 1) from None
-    _check_expanded_size(data)
+    if len(front) > PLAIN_FRONT_MATTER_CHARS or not _is_plain(front):
+        _check_expanded_size(data)
     if data is None:
         raise Rejection(f"front matter is empty ({FRONT_MATTER_HELP})", 2)
     if not isinstance(data, dict):
         raise Rejection("front matter is not a set of 'key: value' lines", 2)
     return {str(k): v for k, v in data.items()}
+
+
+# Front matter without tags (`!`) or anchors (`&`), as nearly all are, is built straight from
+# libyaml's nodes: twice as fast as PyYAML's general constructor, with the same result. Without
+# anchors nothing is shared, so below this size only the nesting depth needs watching.
+PLAIN_FRONT_MATTER_CHARS = 20_000
+
+
+def _is_plain(front: str) -> bool:
+    return "!" not in front and "&" not in front
+
+
+def _load_plain(front: str) -> object:
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return None if node is None else _plain_value(node, 1)
+
+
+def _plain_value(node: yaml.Node, depth: int) -> object:
+    """What `_Loader` would construct from `node`, for a document without tags or anchors."""
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == _NULL_TAG else node.value  # booleans stay text too (see _Loader)
+    if depth > MAX_FRONT_MATTER_DEPTH:
+        raise Rejection(NESTED_TOO_DEEPLY, 1)
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain_value(item, depth + 1) for item in node.value]
+    mapping: dict[object, object] = {}
+    for key_node, value_node in node.value:
+        key = _plain_value(key_node, depth + 1)
+        if isinstance(key, dict | list):
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark)
+        mapping[key] = _plain_value(value_node, depth + 1)
+    return mapping
 
 
 def _constructor_problem(exc: yaml.constructor.ConstructorError) -> str:

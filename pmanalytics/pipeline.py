@@ -12,7 +12,9 @@ previous database; either way the database ends up the same.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import time
@@ -80,12 +82,14 @@ def load(
     started = time.monotonic()
     corpus, override = Path(corpus), _path(settings)
     db_path = resolve_db_path(db)
-    files = discover(corpus)
+    with _collector_paused():
+        files = discover(corpus)
     corpus_settings = read_settings(corpus, override)
     root = corpus.resolve()
     read = _Reader(corpus_settings, root, workers, progress, on_total)
     with rebuild(db_path) as build:
-        plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
+        with _collector_paused():
+            plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
         files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
         summary = build.summary(_settings_digest(settings_path(corpus, override)))
         report = LoadReport(
@@ -104,6 +108,20 @@ def load(
         )
         build.finish(_record(report))
     return report
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Listing a corpus and planning a reload make an object or two per file and no reference
+    cycles: Python's cycle collector would walk them again and again for nothing (it took
+    as long as the listing itself for 100,000 files)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -133,7 +151,8 @@ def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
         for result in batch.results:
             if is_cached(result.file):  # as read: the overlay below changes it
                 cache[result.file.path] = (result.content_sha256, encode_result(result))
-        build.add_postmortems(batch, _losers(batch, _validate(validator, batch.results)))
+            validator.add(result)
+        build.add_rows(batch)
         build.add_results([result for result in batch.results if validator.is_final(result)])
     build.apply_tracker(validator)
     build.add_results(validator.trackers)
@@ -163,11 +182,12 @@ def _load_changes(build: Build, plan: Plan, read: _Reader) -> int:
         tracker = plan.tracker()
 
         validator = Validator()
-        rejected = _validate(validator, sorted(fresh + holders + tracker, key=lambda r: r.file.path))
+        for result in sorted(fresh + holders + tracker, key=lambda r: r.file.path):
+            validator.add(result)
         losers = [holder for holder in holders if holder.outcome == "rejected"]
         build.delete_postmortems(held_ids[loser.file.path] for loser in losers)
         for batch in batches:
-            build.add_postmortems(batch, _losers(batch, rejected))
+            build.add_rows(batch)
         fresh_ids = {ref.postmortem_id for result in fresh for ref in result.postmortems}
         build.apply_tracker(validator, rewrite=fresh_ids.__contains__)
         written = fresh + losers + tracker
@@ -177,19 +197,6 @@ def _load_changes(build: Build, plan: Plan, read: _Reader) -> int:
     build.replace_files([r for r in written if r.file.kind != "export"] + touched, removed=plan.removed)
     build.replace_problems([r.file.path for r in written] + plan.removed, [p for r in written for p in r.problems])
     return len(plan.fresh)
-
-
-def _validate(validator: Validator, results: list[FileResult]) -> set[int]:
-    """Feed `results` to the validator; the `id()` of the postmortems it rejected as duplicates."""
-    rejected: set[int] = set()
-    for result in results:
-        rejected.update(id(pm) for pm in validator.add(result))
-    return rejected
-
-
-def _losers(batch: Batch, rejected: set[int]) -> list[int]:
-    """The `pm_index` es of the batch's postmortems that were rejected."""
-    return [index for index, ref in enumerate(batch.refs) if id(ref) in rejected]
 
 
 def _unchanged_holders(build: Build, plan: Plan, ids: set[str]) -> list[FileResult]:

@@ -23,7 +23,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pmanalytics import tables
 from pmanalytics.database import SCHEMA_VERSION
@@ -48,11 +47,11 @@ if TYPE_CHECKING:
     from pmanalytics.parse import Batch
 
 LOCK_WAIT_SECONDS = 120.0
-INSERT_EVERY_POSTMORTEMS = 5_000  # batches are buffered up to this many postmortems per insert
+INSERT_EVERY_POSTMORTEMS = 2_000  # batches are buffered up to this many postmortems per insert
 POSTMORTEM_TABLES = ("postmortems", "services", "teams", "tags", "root_causes", "sections",
                      "timeline_events", "actions", "lessons")
 SETTINGS_KEY = "settings_sha256"
-BUILD_MEMORY_LIMIT = "256MB"  # DuckDB's buffer cache while building: the rows are written, not reread
+BUILD_MEMORY_LIMIT = "128MB"  # DuckDB's buffer cache while building: rows are written, hardly read back
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,12 @@ os.register_at_fork(after_in_child=_drop_locks_in_child)
 
 @contextlib.contextmanager
 def rebuild(db_path: Path) -> Iterator[Build]:
-    """Lock, build beside `db_path`, and swap the result in if the block ends without error."""
+    """Lock, build beside `db_path`, and swap the result in if the block ends without error.
+
+    A reload that can write the database in place (`Build.start_from_previous`) commits
+    one transaction instead: nothing to swap, and an error or a kill leaves the database
+    as it was (DuckDB rolls back what was not committed).
+    """
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -165,9 +169,13 @@ def rebuild(db_path: Path) -> Iterator[Build]:
         try:
             yield build
             build.close()
-            _fsync(temporary)
-            os.replace(temporary, db_path)
-            _fsync(db_path.parent)
+            if not build.in_place:
+                _fsync(temporary)
+                # the log of a reload in place killed after its commit belongs to the old file
+                with contextlib.suppress(FileNotFoundError):
+                    db_path.with_name(db_path.name + ".wal").unlink()
+                os.replace(temporary, db_path)
+                _fsync(db_path.parent)
         finally:
             build.close()
             for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
@@ -200,6 +208,7 @@ class Build:
         self._in_transaction = False
         self._pending: dict[str, list[pa.Table]] = {}
         self._pending_postmortems = 0
+        self.in_place = False  # writing `previous` itself (see `start_from_previous`)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -223,15 +232,25 @@ class Build:
         self.insert("settings", pa.table({"key": [k for k, _ in rows], "value": [v for _, v in rows]}))
 
     def start_from_previous(self) -> None:
-        """A copy of the previous file, to which a reload applies what changed."""
-        shutil.copyfile(self.previous, self.path)
-        self._connect()
+        """The previous file, to which a reload applies what changed in one transaction.
+
+        In place when no other process has the database open: copying a database of
+        100,000 postmortems (300 MB) would take longer than the whole reload. A reader
+        holding it open (a notebook) keeps its view: the reload then works on a copy that
+        is swapped in at the end, as a full load does.
+        """
+        try:
+            self._connect(self.previous)
+            self.in_place = True
+        except duckdb.IOException:  # DuckDB's lock: another process has the file open
+            shutil.copyfile(self.previous, self.path)
+            self._connect()
         self.load_id = self._next_load_id()
         self.con.execute("BEGIN TRANSACTION")
         self._in_transaction = True
 
-    def _connect(self) -> None:
-        self._con = duckdb.connect(str(self.path), config={"memory_limit": BUILD_MEMORY_LIMIT})
+    def _connect(self, path: Path | None = None) -> None:
+        self._con = duckdb.connect(str(path or self.path), config={"memory_limit": BUILD_MEMORY_LIMIT})
         self._con.execute("SET TimeZone = 'UTC'")
 
     def _copy_load_history(self) -> None:
@@ -259,30 +278,39 @@ class Build:
         """Insert `rows` (columns named as in the schema; other columns are ignored)."""
         if rows.num_rows == 0:
             return
-        columns = ", ".join(f'"{c}"' for c in rows.column_names if c != tables.PM_INDEX)
+        columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
         self.con.register("incoming_rows", rows)
         try:
             self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
         finally:
             self.con.unregister("incoming_rows")
 
-    def add_postmortems(self, batch: Batch, rejected: Collection[int] = ()) -> None:
-        """Queue the rows of a batch's postmortems, but those of the `pm_index` es `rejected`."""
+    def add_rows(self, batch: Batch) -> None:
+        """Queue the rows of a batch's postmortems and incidents, but of those its results no longer hold.
+
+        The rules leave in each result only the postmortems and incidents they kept: the
+        rows of the others (by `pm_index` and `incident_index`) are left out.
+        """
+        kept = {id(ref) for result in batch.results for ref in (*result.postmortems, *result.incidents)}
+        dropped_pms = [i for i, ref in enumerate(batch.refs) if id(ref) not in kept]
+        dropped_incidents = [i for i, ref in enumerate(batch.incident_refs) if id(ref) not in kept]
         for name, rows in batch.tables.items():
-            if rejected:
-                rows = rows.filter(pc.invert(pc.is_in(rows[tables.PM_INDEX], pa.array(list(rejected), tables.INT))))
-            self._pending.setdefault(name, []).append(rows.drop_columns([tables.PM_INDEX]))
+            index, dropped = ((tables.INCIDENT_INDEX, dropped_incidents) if name == "incidents"
+                              else (tables.PM_INDEX, dropped_pms))
+            if dropped:
+                import pyarrow.compute as pc  # only for duplicate ids: slow to import (70 ms)
+
+                rows = rows.filter(pc.invert(pc.is_in(rows[index], pa.array(dropped, tables.INT))))
+            self._pending.setdefault(name, []).append(rows.drop_columns([index]))
         self._pending_postmortems += len(batch.refs)
         if self._pending_postmortems >= INSERT_EVERY_POSTMORTEMS:
             self.flush()
 
     def add_results(self, results: Sequence[FileResult]) -> None:
-        """Queue the `files` rows, problems and incidents of results that the rules are done with."""
-        for name, rows in (("files", tables.file_table(results)),
-                           ("load_problems", tables.problem_table([p for r in results for p in r.problems],
-                                                                  self.load_id)),
-                           ("incidents", tables.incident_table([i for r in results for i in r.incidents]))):
-            self._pending.setdefault(name, []).append(rows)
+        """Queue the `files` rows and problems of results that the rules are done with."""
+        self._pending.setdefault("files", []).append(tables.file_table(results))
+        problems = [p for r in results for p in r.problems]
+        self._pending.setdefault("load_problems", []).append(tables.problem_table(problems, self.load_id))
 
     def flush(self) -> None:
         """Insert the queued rows (in one transaction of their own, unless one is open)."""
@@ -408,13 +436,15 @@ class Build:
     def replace_files(self, results: Sequence[FileResult], removed: Iterable[str] = ()) -> None:
         """The `files` rows of `results` (and none for `removed`), replacing those of the same paths."""
         self._delete_paths("files", "path", [r.file.path for r in results] + list(removed))
-        self.insert("files", tables.file_table(results))
+        if results:
+            self.insert("files", tables.file_table(results))
 
     def replace_problems(self, paths: Iterable[str], problems: Sequence[Problem]) -> None:
         """`problems` replace every problem of `paths`; all problems then belong to this load."""
         self._delete_paths("load_problems", "path", paths)
         self.con.execute("UPDATE load_problems SET load_id = ?", [self.load_id])
-        self.insert("load_problems", tables.problem_table(problems, self.load_id))
+        if problems:
+            self.insert("load_problems", tables.problem_table(problems, self.load_id))
 
     def replace_cache(self, entries: dict[str, tuple[str | None, str]]) -> None:
         """The parse cache: path → (content hash, cached parse result as JSON)."""
@@ -426,7 +456,10 @@ class Build:
         }))
 
     def _delete_paths(self, table: str, column: str, paths: Iterable[str]) -> None:
-        self.con.register("gone_paths", pa.table({"path": pa.array(list(paths), tables.TEXT)}))
+        paths = list(paths)
+        if not paths:
+            return
+        self.con.register("gone_paths", pa.table({"path": pa.array(paths, tables.TEXT)}))
         try:
             self.con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT path FROM gone_paths)")
         finally:
@@ -470,19 +503,13 @@ class Build:
     def finish(self, record: LoadRecord) -> None:
         """Add the `loads` row, commit and checkpoint; the file is then ready to be swapped in."""
         self.flush()
-        self.insert("loads", pa.table({
-            "load_id": pa.array([self.load_id], tables.INT),
-            "loaded_at": pa.array([record.loaded_at], tables.INSTANT),
-            "corpus_path": [record.corpus_path],
-            "corpus_fingerprint": [record.corpus_fingerprint],
-            "files_seen": pa.array([record.files_seen], tables.INT),
-            "loaded": pa.array([record.loaded], tables.INT),
-            "rejected": pa.array([record.rejected], tables.INT),
-            "skipped": pa.array([record.skipped], tables.INT),
-            "warnings": pa.array([record.warnings], tables.INT),
-            "duration_seconds": [record.duration_seconds],
-            "pmanalytics_version": [record.pmanalytics_version],
-        }))
+        self.con.execute(
+            "INSERT INTO loads (load_id, loaded_at, corpus_path, corpus_fingerprint, files_seen, loaded, rejected, "
+            "skipped, warnings, duration_seconds, pmanalytics_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.load_id, record.loaded_at, record.corpus_path, record.corpus_fingerprint, record.files_seen,
+             record.loaded, record.rejected, record.skipped, record.warnings, record.duration_seconds,
+             record.pmanalytics_version],
+        )
         if self._in_transaction:
             self.con.execute("COMMIT")
             self._in_transaction = False
@@ -514,7 +541,7 @@ def postmortem_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(schema_sql())
         for name, rows in tables.postmortem_tables(pms).items():
-            columns = ", ".join(f'"{c}"' for c in rows.column_names if c != tables.PM_INDEX)
+            columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
             con.register("incoming_rows", rows)
             con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM incoming_rows")
             con.unregister("incoming_rows")

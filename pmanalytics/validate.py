@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pmanalytics.records import Action, FileResult, Incident, Postmortem, PostmortemRef, Problem
+from pmanalytics.records import Action, FileResult, Incident, IncidentRef, Postmortem, PostmortemRef, Problem
 
 AnyPostmortem = Postmortem | PostmortemRef
 
@@ -65,7 +65,7 @@ def validate(results: list[FileResult]) -> ValidCorpus:
     for pm in kept:
         if pm.postmortem_id in tracked:
             pm.actions.extend(tracked[pm.postmortem_id].added)
-    incidents = [incident for r in results for incident in r.incidents]
+    incidents = [incident for r in results for incident in r.incidents if isinstance(incident, Incident)]
     return ValidCorpus(results, kept, incidents, [p for r in results for p in r.problems])
 
 
@@ -88,9 +88,9 @@ class TrackedActions:
 class Validator:
     """The cross-file rules over results fed in path order (see the module docstring).
 
-    After `add`, a result holds only its kept postmortems and incidents, and its final
-    problems and outcome, unless it has tracker rows: those are in `trackers` until
-    `overlay_tracker`.
+    After `add`, a result holds only its kept postmortems and incidents (records or
+    references alike), and its final problems and outcome, unless it has tracker rows:
+    those are in `trackers` until `overlay_tracker`.
     """
 
     def __init__(self) -> None:
@@ -98,13 +98,12 @@ class Validator:
         self._first_path: dict[str, str] = {}
         self._first_incident: dict[str, str] = {}
 
-    def add(self, result: FileResult) -> list[AnyPostmortem]:
-        """Take the next result in path order; returns its postmortems rejected as duplicates."""
-        rejected = self._unique_postmortems(result)
+    def add(self, result: FileResult) -> None:
+        """Take the next result in path order."""
+        self._unique_postmortems(result)
         self._unique_incidents(result)
         if result.actions:
             self.trackers.append(result)
-        return rejected
 
     @staticmethod
     def is_final(result: FileResult) -> bool:
@@ -125,8 +124,7 @@ class Validator:
         """
         _overlay_tracker(self.trackers, tracked)
 
-    def _unique_postmortems(self, result: FileResult) -> list[AnyPostmortem]:
-        rejected = []
+    def _unique_postmortems(self, result: FileResult) -> None:
         for pm in list(result.postmortems):
             first = self._first_path.get(pm.postmortem_id)
             if first is None:
@@ -137,11 +135,9 @@ class Validator:
                 "(give this postmortem its own id)"
             )
             _reject_postmortem(result, pm, reason)
-            rejected.append(pm)
-        return rejected
 
     def _unique_incidents(self, result: FileResult) -> None:
-        kept = []
+        kept: list[Incident | IncidentRef] = []
         for incident in result.incidents:
             first = self._first_incident.get(incident.incident_id)
             if first is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _LEADING_SYMBOLS = re.compile(r"^[^a-z0-9]+")  # emoji, bullets, spaces before a number
 _LEADING_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\s*[.)]?\s*")
@@ -15,6 +16,7 @@ _NOT_WORD = re.compile(r"[^a-z0-9'’ ]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)  # headings, statuses and types repeat from file to file
 def fold(text: str) -> str:
     """Lower-case, strip accents and symbols, drop a leading number: the key for every alias."""
     decomposed = unicodedata.normalize("NFKD", text)

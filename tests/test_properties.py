@@ -13,6 +13,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pmanalytics as pm
+from pmanalytics import parse_markdown
 from pmanalytics.cli import cli
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -288,3 +290,69 @@ def test_mutated_exports_never_raise(exports: dict[str, bytes], documents: list[
         for problem in report.problems:
             assert problem.message.strip()
             assert "\n" not in str(problem)
+
+
+# --- the front matter's fast path ----------------------------------------------------------
+
+yaml_scalars = st.one_of(
+    st.sampled_from(["", "~", "null", "Null", "NULL", "yes", "No", "on", "TRUE", "007", "0x1F", "1.5e3", ".inf",
+                     "2026-03-04", "2026-03-04T09:12:00+01:00", "'quoted'", '"double"', "a: b", "- x", "[", "é"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="!&"), max_size=12),
+)
+
+
+@st.composite
+def plain_front_matter(draw: Draw) -> str:
+    """YAML without tags or anchors, of the shapes postmortems use and some they do not."""
+    lines = []
+    for index in range(draw(st.integers(0, 8))):
+        key = draw(st.sampled_from(["id", "title", "public", "services", "root_causes", f"k{index}", "? [a]", "'q'"]))
+        shape = draw(st.sampled_from(["scalar", "quoted", "flow", "block", "mapping", "nested"]))
+        value = draw(yaml_scalars)
+        if shape == "scalar":
+            lines.append(f"{key}: {value}")
+        elif shape == "quoted":
+            lines.append(f"{key}: {json.dumps(value)}")
+        elif shape == "flow":
+            lines.append(f"{key}: [{value}, {draw(yaml_scalars)}]")
+        elif shape == "block":
+            lines += [f"{key}:", f"  - {value}", f"  - {draw(yaml_scalars)}"]
+        elif shape == "mapping":
+            lines += [f"{key}:", f"  - category: {value}", f"    summary: {draw(yaml_scalars)}"]
+        else:
+            depth = draw(st.integers(1, 60))
+            lines.append(f"{key}: " + "[" * depth + "x" + "]" * (depth - draw(st.sampled_from([0, 0, 0, 1]))))
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(read: Callable[[str], object], front: str) -> object:
+    try:
+        return read(front)
+    except Exception as exc:  # the same refusal, whichever way it was read
+        return type(exc).__name__, str(exc)
+
+
+@PROPERTY
+@given(plain_front_matter())
+def test_plain_front_matter_reads_as_the_general_loader_does(front: str) -> None:
+    """Front matter without tags or anchors is built straight from libyaml's nodes: the
+    result, or the refusal, is what PyYAML's constructor gives with the same resolver."""
+    if not parse_markdown._is_plain(front):
+        return
+    fast = _outcome(parse_markdown.read_front_matter, front)
+    with mock.patch.object(parse_markdown, "_is_plain", return_value=False):
+        general = _outcome(parse_markdown.read_front_matter, front)
+    assert fast == general
+
+
+@pytest.mark.parametrize("depth", [48, 49, 50, 51, 200])
+@pytest.mark.parametrize("nest", [lambda d: "[" * d + "x" + "]" * d, lambda d: "\n" + "".join(
+    f"{'  ' * i}- \n" for i in range(d)) + "  " * d + "x"], ids=["flow", "block"])
+def test_the_fast_path_refuses_the_same_nesting(depth: int, nest: Callable[[int], str]) -> None:
+    """The 50 levels that the general path allows (the key's mapping is the first)."""
+    front = f"key: {nest(depth)}\n"
+    fast = _outcome(parse_markdown.read_front_matter, front)
+    with mock.patch.object(parse_markdown, "_is_plain", return_value=False):
+        general = _outcome(parse_markdown.read_front_matter, front)
+    assert fast == general
+    assert ("nested too deeply" in str(fast)) == (depth >= 50)

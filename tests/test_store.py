@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -130,6 +132,74 @@ def test_a_load_killed_at_random_points_leaves_the_previous_database(tmp_path: P
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".pm.duckdb")]
     pm.load(tmp_path / "before", db)
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")], leftovers
+
+
+def first_words_of_titles(db: Path) -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {row[0].split()[0] for row in con.execute("SELECT title FROM postmortems").fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_a_reload_in_place_killed_at_random_points_leaves_one_whole_database(tmp_path: Path) -> None:
+    """A reload with few changes writes the database in place, in one transaction: a kill
+    before the commit leaves the old content, after it the new one; never a mix."""
+    db = tmp_path / "pm.duckdb"
+    corpus = write_corpus(tmp_path / "c", 3000)
+    pm.load(corpus, db)
+    rng = random.Random(20261127)
+    kept_old = []
+    for attempt in range(5):
+        word = f"Edit{attempt}"
+        for path in sorted(corpus.glob("pm-*.md"))[:900]:  # under half the files: a reload, not a full load
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(r"^title: .*$", f"title: {word} incident", text, count=1, flags=re.MULTILINE),
+                            encoding="utf-8")
+        before = first_words_of_titles(db)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pmanalytics", "load", str(corpus), "--db", str(db)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.2, 3.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        after = first_words_of_titles(db)  # opens: the file is never left broken
+        assert count_postmortems(db) == 3000
+        assert after in (before, {"Incident", word}), after
+        kept_old.append(after == before)
+        pm.load(corpus, db)  # whatever the kill left, the next load brings the database up to date
+        assert first_words_of_titles(db) == {"Incident", word}
+    assert True in kept_old, "every reload finished before its kill: kill sooner"
+
+
+def test_a_reload_with_few_changes_writes_in_place_without_copying(tmp_path: Path) -> None:
+    db = tmp_path / "pm.duckdb"
+    corpus = write_corpus(tmp_path / "c", 10)
+    pm.load(corpus, db)
+    write_corpus(corpus, 2, offset=100)
+    with mock.patch("pmanalytics.store.shutil.copyfile", side_effect=AssertionError("copied")) as copy:
+        report = pm.load(corpus, db)
+    assert copy.call_count == 0 and report.files_read == 2 and count_postmortems(db) == 12
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".wal"))]
+
+
+def test_a_reader_waits_for_a_reload_in_place(tmp_path: Path) -> None:
+    """While a reload holds the file (DuckDB's lock), opening it waits instead of failing."""
+    db = tmp_path / "pm.duckdb"
+    pm.load(write_corpus(tmp_path / "c", 3), db)
+    writer = duckdb.connect(str(db))  # what a reload in place holds
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys, pmanalytics as pm\n"
+         f"print(len(pm.open_database({str(db)!r}).table('postmortems')))"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    still_waiting = reader.poll() is None
+    writer.close()
+    out, err = reader.communicate(timeout=60)
+    assert still_waiting, f"the reader did not wait for the writer: {out}{err}"
+    assert out.strip() == "3", err
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
