@@ -7,9 +7,10 @@ import json
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pmanalytics.figures import blameless
 from pmanalytics.figures.blameless import (
     SUGGESTIONS,
     Finding,
@@ -381,3 +382,21 @@ def test_find_blame_never_raises_and_offsets_point_into_the_text(parts: list[str
         assert 0 <= finding.offset < len(text)
         assert text[finding.offset:finding.offset + len(finding.sentence)] == finding.sentence
         assert finding.rule in SUGGESTIONS
+
+
+# --- the prefilter of the rules ----------------------------------------------------------------
+
+@pytest.mark.parametrize("rule", blameless._RULES, ids=lambda rule: f"{rule.rule}:{rule.pattern.pattern[:30]}")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_text_a_rule_matches_passes_the_prefilter(rule: object, data: st.DataObject) -> None:
+    """The words a sentence must hold before the rules run (`_NEEDLES`) are read from the rules'
+    patterns; text made to match a rule always holds one of them."""
+    text = data.draw(st.from_regex(rule.pattern, alphabet=st.characters(codec="ascii")))  # type: ignore[attr-defined]
+    if rule.pattern.search(text) is None:  # lookarounds: hypothesis may draw text that does not match
+        return
+    assert blameless._may_blame(text), text
+
+
+def test_the_prefilter_is_in_force() -> None:
+    assert blameless._NEEDLES and "blam" in blameless._NEEDLES and not blameless._may_blame("the disk was full")

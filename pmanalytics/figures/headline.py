@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from pmanalytics.database import Database
-from pmanalytics.figures.scope import Scope, run
+from pmanalytics.figures.scope import Scope, run_rows
 
 DURATIONS = {
     "time_to_detect_minutes": "detected_at",
@@ -38,7 +38,7 @@ def headline_figures(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def incident_counts(db: Database, scope: Scope) -> dict[str, Any]:
-    row = run(db, """
+    row = run_rows(db, """
         required AS (
             SELECT *, (severity = 'S1' OR is_public) AS is_required,
                    coalesce(published_at <= $as_of, FALSE) AS is_published
@@ -52,7 +52,7 @@ def incident_counts(db: Database, scope: Scope) -> dict[str, Any]:
                count(*) FILTER (is_required AND NOT is_published
                                 AND epoch(resolved_at) + $deadline_seconds < epoch($as_of)) AS overdue
         FROM required
-    """, scope, deadline_seconds=scope.deadline_hours * 3600).iloc[0]
+    """, scope, deadline_seconds=scope.deadline_hours * 3600)[0]
     return {
         "incidents": int(row["incidents"]),
         "postmortems": int(row["postmortems"]),
@@ -64,7 +64,7 @@ def incident_counts(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
-    row = run(db, """
+    row = run_rows(db, """
         hours AS (
             SELECT (epoch(published_at) - epoch(resolved_at)) / 3600 AS h
             FROM scoped_postmortems WHERE published_at <= $as_of
@@ -75,7 +75,7 @@ def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
                count(*) FILTER (h >= 0 AND h <= $deadline_hours) AS within,
                count(*) FILTER (h < 0) AS left_out
         FROM hours
-    """, scope, deadline_hours=scope.deadline_hours).iloc[0]
+    """, scope, deadline_hours=scope.deadline_hours)[0]
     return {
         "n": int(row["n"]),
         "median": number(row["median"]),
@@ -89,7 +89,7 @@ def stage_duration(db: Database, scope: Scope, column: str) -> dict[str, Any]:
     """Minutes from started_at to `column`, for the ends known by as_of (contract 4.3)."""
     if column not in DURATIONS.values():
         raise ValueError(f"not a stage: {column}")
-    row = run(db, f"""
+    row = run_rows(db, f"""
         minutes AS (
             SELECT (epoch({column}) - epoch(started_at)) / 60 AS m
             FROM scoped_postmortems WHERE {column} <= $as_of
@@ -99,7 +99,7 @@ def stage_duration(db: Database, scope: Scope, column: str) -> dict[str, Any]:
                quantile_cont(m, 0.9) FILTER (m >= 0) AS p90,
                count(*) FILTER (m < 0) AS left_out
         FROM minutes
-    """, scope).iloc[0]
+    """, scope)[0]
     return {"n": int(row["n"]), "median": number(row["median"]), "p90": number(row["p90"]),
             "left_out": int(row["left_out"])}
 
@@ -117,7 +117,7 @@ ACTIONS_AS_OF = """
 
 
 def action_counts(db: Database, scope: Scope) -> dict[str, Any]:
-    row = run(db, ACTIONS_AS_OF + """
+    row = run_rows(db, ACTIONS_AS_OF + """
         SELECT count(*) AS total,
                count(*) FILTER (is_done) AS done,
                count(*) FILTER (is_done AND closed_date IS NOT NULL AND due_date IS NOT NULL
@@ -128,7 +128,7 @@ def action_counts(db: Database, scope: Scope) -> dict[str, Any]:
                    FILTER (is_done AND closed_date IS NOT NULL
                            AND closed_date >= reference_date) AS median_days
         FROM scoped_actions
-    """, scope, as_of_date=scope.as_of_date, tz=scope.timezone).iloc[0]
+    """, scope, as_of_date=scope.as_of_date, tz=scope.timezone)[0]
     return {
         "total": int(row["total"]),
         "done": int(row["done"]),
@@ -145,20 +145,27 @@ RECURRENCE_PAIRS = """
         FROM postmortems p
         JOIN services s USING (postmortem_id)
         JOIN root_causes r USING (postmortem_id)
-        WHERE r.category <> 'other' AND p.started_at <= $as_of
+        WHERE r.category <> 'other' AND p.started_at <= $as_of AND p.started_at < $end_at
+          -- only what can pair with the scope: its own postmortems and those a window before
+          AND epoch(p.started_at) >= epoch($start_at) - $window_seconds
     ),
-    recurrence_pairs AS (
+    recurrence_links AS (
         SELECT later.postmortem_id AS postmortem_id, earlier.postmortem_id AS earlier_postmortem_id,
-               min(later.started_at) AS started_at, min(earlier.started_at) AS earlier_started_at,
-               list(DISTINCT later.service_name ORDER BY later.service_name) AS service_names,
-               list(DISTINCT later.category ORDER BY later.category) AS categories
+               later.started_at, earlier.started_at AS earlier_started_at, later.service_name, later.category
         FROM cause_keys later
         JOIN cause_keys earlier
           ON later.service_name = earlier.service_name AND later.category = earlier.category
          AND earlier.started_at < later.started_at
          AND epoch(later.started_at) - epoch(earlier.started_at) <= $window_seconds
         WHERE later.postmortem_id IN (SELECT postmortem_id FROM scoped_postmortems)
-        GROUP BY ALL
+    ),
+    recurrence_pairs AS (
+        SELECT postmortem_id, earlier_postmortem_id,
+               min(started_at) AS started_at, min(earlier_started_at) AS earlier_started_at,
+               list(DISTINCT service_name ORDER BY service_name) AS service_names,
+               list(DISTINCT category ORDER BY category) AS categories
+        FROM recurrence_links
+        GROUP BY postmortem_id, earlier_postmortem_id
     ),
     open_fixes AS (
         SELECT pr.postmortem_id, pr.earlier_postmortem_id, a.action_id, a.description, a.owner,
@@ -170,8 +177,19 @@ RECURRENCE_PAIRS = """
                    OR a.closed_date <= CAST(timezone($tz, pr.started_at) AS DATE)))
     )
 """
-"""Pairs (later, earlier) per contract 4.5; the services and categories they share; and the
-earlier incidents' actions still open when the later one started."""
+"""Pairs (later, earlier) per contract 4.5, one row per (service, category) they share
+(`recurrence_links`) and one per pair (`recurrence_pairs`); and the earlier incidents'
+actions still open when the later one started."""
+
+EARLIER_OPEN_UNTIL = """,
+    earlier_open_until AS (
+        -- the day until which a postmortem had an action open (a later incident on or before
+        -- it recurred with an open fix): never closed, its closing day; done undated, never
+        SELECT postmortem_id,
+               max(CASE WHEN status <> 'done' THEN DATE '9999-12-31' ELSE closed_date END) AS open_until
+        FROM actions WHERE status <> 'cancelled' GROUP BY postmortem_id
+    )
+"""
 
 
 def recurrence_params(scope: Scope) -> dict[str, Any]:
@@ -179,11 +197,14 @@ def recurrence_params(scope: Scope) -> dict[str, Any]:
 
 
 def recurrence_counts(db: Database, scope: Scope) -> dict[str, Any]:
-    row = run(db, RECURRENCE_PAIRS + """
+    # counted from the links: listing every pair's services and categories costs far more
+    row = run_rows(db, RECURRENCE_PAIRS + EARLIER_OPEN_UNTIL + """
         SELECT (SELECT count(*) FROM scoped_postmortems) AS postmortems,
-               (SELECT count(DISTINCT postmortem_id) FROM recurrence_pairs) AS recurring,
-               (SELECT count(DISTINCT postmortem_id) FROM open_fixes) AS with_open_fix
-    """, scope, **recurrence_params(scope)).iloc[0]
+               (SELECT count(DISTINCT postmortem_id) FROM recurrence_links) AS recurring,
+               (SELECT count(DISTINCT l.postmortem_id)
+                FROM recurrence_links l JOIN earlier_open_until o ON o.postmortem_id = l.earlier_postmortem_id
+                WHERE o.open_until > CAST(timezone($tz, l.started_at) AS DATE)) AS with_open_fix
+    """, scope, **recurrence_params(scope))[0]
     return {
         "recurring": int(row["recurring"]),
         "rate": ratio(row["recurring"], row["postmortems"]),
@@ -192,7 +213,7 @@ def recurrence_counts(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def root_cause_counts(db: Database, scope: Scope) -> dict[str, int]:
-    frame = run(db, """
+    rows = run_rows(db, """
         counts AS (
             SELECT r.category, count(DISTINCT r.postmortem_id) AS n
             FROM root_causes r JOIN scoped_postmortems p USING (postmortem_id)
@@ -200,7 +221,7 @@ def root_cause_counts(db: Database, scope: Scope) -> dict[str, int]:
         )
         SELECT category, n FROM counts ORDER BY n DESC, category
     """, scope)
-    return {str(c): int(n) for c, n in zip(frame["category"], frame["n"], strict=True)}
+    return {str(row["category"]): int(row["n"]) for row in rows}
 
 
 def last_load(db: Database) -> dict[str, int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmanalytics.database import Database
+from pmanalytics.database import TABLES, Database
 from pmanalytics.figures.scope import Scope, run
 
 
@@ -36,10 +36,16 @@ def rejected_files(db: Database) -> pd.DataFrame:
 
 
 def scoped_tables(db: Database, scope: Scope, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """The rows of each named table that belong to the scope's postmortems."""
-    ids = run(db, "ids AS (SELECT postmortem_id FROM scoped_postmortems) SELECT * FROM ids", scope)
-    wanted = set(ids["postmortem_id"])
-    return {name: (frame := db.table(name))[frame["postmortem_id"].isin(wanted)] for name in names}
+    """The rows of each named table that belong to the scope's postmortems, in stored order."""
+    frames = {}
+    for name in names:
+        if name not in TABLES:
+            raise ValueError(f"no table {name!r}")
+        frames[name] = run(db, f"""
+            wanted AS (SELECT postmortem_id FROM scoped_postmortems)
+            SELECT t.* FROM {name} t WHERE t.postmortem_id IN (SELECT postmortem_id FROM wanted) ORDER BY t.rowid
+        """, scope)  # the name is one of TABLES, checked above
+    return frames
 
 
 def last_load(db: Database) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def _actions_done(db: Database, scope: Scope) -> np.ndarray:
 
 def _recurring(db: Database, scope: Scope) -> np.ndarray:
     frame = run(db, RECURRENCE_PAIRS + """
-        SELECT (p.postmortem_id IN (SELECT postmortem_id FROM recurrence_pairs))::INTEGER AS v
+        SELECT (p.postmortem_id IN (SELECT postmortem_id FROM recurrence_links))::INTEGER AS v
         FROM scoped_postmortems p""", scope, **recurrence_params(scope))
     return frame["v"].to_numpy(dtype=float)
 
