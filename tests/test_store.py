@@ -45,6 +45,17 @@ def write_corpus(folder: Path, count: int, offset: int = 0) -> Path:
     return folder
 
 
+def load_killed_after(corpus: Path, db: Path, seconds: float) -> None:
+    """`pmanalytics load` in a process of its own, killed (SIGKILL) after `seconds`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmanalytics", "load", str(corpus), "--db", str(db)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(seconds)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
 def count_postmortems(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -116,13 +127,7 @@ def test_a_load_killed_at_random_points_leaves_the_previous_database(tmp_path: P
     rng = random.Random(20261126)
     outcomes = []
     for _ in range(6):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pmanalytics", "load", str(big), "--db", str(db)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.3, 2.5))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        load_killed_after(big, db, rng.uniform(0.3, 2.5))
         count = count_postmortems(db)  # opens: the file is never left broken
         assert count in (7, 1500)
         outcomes.append(count)
@@ -158,13 +163,7 @@ def test_a_reload_in_place_killed_at_random_points_leaves_one_whole_database(tmp
             path.write_text(re.sub(r"^title: .*$", f"title: {word} incident", text, count=1, flags=re.MULTILINE),
                             encoding="utf-8")
         before = first_words_of_titles(db)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pmanalytics", "load", str(corpus), "--db", str(db)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.2, 3.0))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        load_killed_after(corpus, db, rng.uniform(0.2, 3.0))
         after = first_words_of_titles(db)  # opens: the file is never left broken
         assert count_postmortems(db) == 3000
         assert after in (before, {"Incident", word}), after
