@@ -51,6 +51,7 @@ INSERT_EVERY_POSTMORTEMS = 2_000  # batches are buffered up to this many postmor
 POSTMORTEM_TABLES = ("postmortems", "services", "teams", "tags", "root_causes", "sections",
                      "timeline_events", "actions", "lessons")
 SETTINGS_KEY = "settings_sha256"
+FINGERPRINT_ROWS = 10_000  # files hashed per chunk
 BUILD_MEMORY_LIMIT = "128MB"  # DuckDB's buffer cache while building: rows are written, hardly read back
 
 
@@ -486,19 +487,28 @@ class Build:
                 "SELECT path, line, level, message, field FROM load_problems ORDER BY path, rowid"
             ).fetchall()
         )
-        ((fingerprint,),) = self.con.execute(
-            "SELECT sha256(coalesce(string_agg(path || chr(0) || content_sha256 || chr(10), '' ORDER BY path), '') "
-            "|| $settings) FROM files WHERE content_sha256 IS NOT NULL",
-            {"settings": settings_digest.decode()},
-        ).fetchall()
         return Summary(
             loaded=int(loaded),
             rejected=sum(1 for p in problems if p.level == "error"),
             skipped=int(skipped),
             warnings=sum(1 for p in problems if p.level == "warning"),
             problems=problems,
-            fingerprint=fingerprint,
+            fingerprint=self._fingerprint(settings_digest),
         )
+
+    def _fingerprint(self, settings_digest: bytes) -> str:
+        """SHA-256 over each file's path and content hash, in path order, then the settings.
+
+        Streamed in chunks: one string of every path would need the memory that the build
+        keeps small (it ran out at 100,000 files under a 64 MB limit).
+        """
+        digest = hashlib.sha256()
+        result = self.con.execute(
+            "SELECT path, content_sha256 FROM files WHERE content_sha256 IS NOT NULL ORDER BY path")
+        while rows := result.fetchmany(FINGERPRINT_ROWS):
+            digest.update("".join(f"{path}\0{sha}\n" for path, sha in rows).encode())
+        digest.update(settings_digest)
+        return digest.hexdigest()
 
     def finish(self, record: LoadRecord) -> None:
         """Add the `loads` row, commit and checkpoint; the file is then ready to be swapped in."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import signal
@@ -214,3 +215,15 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(pm.PmanalyticsError, match="run `pmanalytics load CORPUS` first"):
         pm.open_database(tmp_path / "none.duckdb")
+
+
+def test_the_fingerprint_is_the_hash_of_every_file_in_path_order(tmp_path: Path) -> None:
+    """Computed in chunks by `load`, at once by `check`: both are the documented hash."""
+    corpus = write_corpus(tmp_path / "c", 25)
+    (corpus / "README.md").write_text("not a postmortem: skipped, never read\n", encoding="utf-8")
+    expected = hashlib.sha256("".join(
+        f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+        for path in sorted(corpus.glob("pm-*.md"))).encode()).hexdigest()
+    with mock.patch("pmanalytics.store.FINGERPRINT_ROWS", 4):
+        loaded = pm.load(corpus, tmp_path / "pm.duckdb")
+    assert loaded.corpus_fingerprint == pm.check(corpus).corpus_fingerprint == expected
