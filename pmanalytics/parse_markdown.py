@@ -132,7 +132,7 @@ def read_front_matter(front: str) -> dict[str, Any]:
     never constructed. The expanded value is bounded (aliases, depth) before anyone walks it.
     """
     try:
-        data = _load_plain(front) if _is_plain(front) else yaml.load(front, Loader=_Loader)
+        data, built_plain = _load(front)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         raise Rejection(_constructor_problem(exc), line) from None
@@ -149,7 +149,7 @@ def read_front_matter(front: str) -> dict[str, Any]:
     except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
         # a constructor refusing a value: not expected with the constructors above, never fatal
         raise Rejection(f"front matter is not valid YAML: {' '.join(str(exc).split())}", 1) from None
-    if len(front) > PLAIN_FRONT_MATTER_CHARS or not _is_plain(front):
+    if len(front) > PLAIN_FRONT_MATTER_CHARS or not built_plain:
         _check_expanded_size(data)
     if data is None:
         raise Rejection(f"front matter is empty ({FRONT_MATTER_HELP})", 2)
@@ -168,6 +168,20 @@ def _is_plain(front: str) -> bool:
     return "!" not in front and "&" not in front
 
 
+class _Declined(Exception):
+    """The fast path leaves a document to PyYAML's constructor (nesting near the limit)."""
+
+
+def _load(front: str) -> tuple[object, bool]:
+    """The front matter's value, and whether the fast path built it."""
+    if _is_plain(front):
+        try:
+            return _load_plain(front), True
+        except _Declined:
+            pass
+    return yaml.load(front, Loader=_Loader), False
+
+
 def _load_plain(front: str) -> object:
     loader = _Loader(front)
     try:
@@ -182,7 +196,9 @@ def _plain_value(node: yaml.Node, depth: int) -> object:
     if isinstance(node, yaml.ScalarNode):
         return None if node.tag == _NULL_TAG else node.value  # booleans stay text too (see _Loader)
     if depth > MAX_FRONT_MATTER_DEPTH:
-        raise Rejection(NESTED_TOO_DEEPLY, 1)
+        # refused only once the value is whole (a later duplicate key may replace this one):
+        # the general path and its size check decide
+        raise _Declined
     if isinstance(node, yaml.SequenceNode):
         return [_plain_value(item, depth + 1) for item in node.value]
     mapping: dict[object, object] = {}
