@@ -10,7 +10,7 @@ content hash, outcome). A reload reads again:
 - when any file was read again or removed, the Markdown files rejected last time: a
   duplicate id may have gone.
 
-Its rows replace the previous ones in a copy of the database (see `store.Build`), and
+Its rows replace the previous ones in the database (see `store.Build`), and
 the cross-file rules run again on everything they could touch: the postmortems read
 again, the unchanged ones that share an id with them (read back from the database),
 and the rows of the tracker export, taken from `parse_cache`. What could change many
@@ -18,8 +18,8 @@ rows at once (other settings, another pmanalytics version or corpus, an export a
 changed or removed, a `postmortems.*` export whose rows compete for ids) makes the
 reload a full load instead, as does a change to more than half of the files.
 
-The comparison of 100,000 files with the previous ones is a join in DuckDB: Python
-sees only the files that differ.
+The comparison of 100,000 files with the previous ones reads four columns of `files`;
+only the files that differ are read whole (see `_differences`).
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ POSIX). A load that dies midway leaves the previous database untouched, and a no
 that holds the previous file open keeps reading it. An exclusive lock file, held from
 before the previous database is read until the swap, serialises loads.
 
-A :class:`Build` starts either empty (a full load) or from a copy of the previous file
-(a reload that applies only what changed, see `incremental`). Rows go in as Arrow
+A :class:`Build` starts either empty (a full load) or from the previous file (a reload
+that applies only what changed, see `incremental`): written in place in one transaction,
+or, when another process has it open, on a copy swapped in as above. Rows go in as Arrow
 tables, a few thousand postmortems at a time, never row by row. A full load commits
 each of those inserts: nobody sees the file before the swap, and one transaction for
 everything would keep every row in memory until the end (660 MB of DuckDB memory for
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -276,15 +277,7 @@ class Build:
     # --- rows ---------------------------------------------------------------------------
 
     def insert(self, table: str, rows: pa.Table) -> None:
-        """Insert `rows` (columns named as in the schema; other columns are ignored)."""
-        if rows.num_rows == 0:
-            return
-        columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
-        self.con.register("incoming_rows", rows)
-        try:
-            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
-        finally:
-            self.con.unregister("incoming_rows")
+        _insert(self.con, table, rows)
 
     def add_rows(self, batch: Batch) -> None:
         """Queue the rows of a batch's postmortems and incidents, but of those its results no longer hold.
@@ -330,13 +323,10 @@ class Build:
 
     def postmortem_ids_of(self, paths: Iterable[str]) -> list[str]:
         """The ids of the postmortems loaded from these files."""
-        self.con.register("wanted_paths", pa.table({"path": pa.array(list(paths), tables.TEXT)}))
-        try:
+        with _registered(self.con, "wanted_paths", path=(list(paths), tables.TEXT)):
             rows = self.con.execute(
                 "SELECT postmortem_id FROM postmortems WHERE source_path IN (SELECT path FROM wanted_paths)"
             ).fetchall()
-        finally:
-            self.con.unregister("wanted_paths")
         return [r[0] for r in rows]
 
     def holders(self, ids: Iterable[str]) -> list[tuple[str, str, int | None, str, str | None]]:
@@ -349,13 +339,8 @@ class Build:
                 "WHERE p.postmortem_id IN (SELECT id FROM wanted_ids)"
             ).fetchall()
 
-    @contextlib.contextmanager
-    def _ids(self, ids: Iterable[str]) -> Iterator[None]:
-        self.con.register("wanted_ids", pa.table({"id": pa.array(list(ids), tables.TEXT)}))
-        try:
-            yield
-        finally:
-            self.con.unregister("wanted_ids")
+    def _ids(self, ids: Iterable[str]) -> contextlib.AbstractContextManager[None]:
+        return _registered(self.con, "wanted_ids", id=(list(ids), tables.TEXT))
 
     def apply_tracker(self, validator: Validator, rewrite: Callable[[str], bool] = lambda _id: True) -> None:
         """Run the tracker overlay on the stored actions; store the result for the ids `rewrite` accepts.
@@ -372,24 +357,20 @@ class Build:
         if not wanted:
             return
         named = {(row.postmortem_id, row.action_id) for r in validator.trackers for row in r.actions if row.action_id}
-        with self._transaction(), self._ids(wanted):
-            self.con.register("named_actions", pa.table({
-                "postmortem_id": pa.array([pm_id for pm_id, _ in named], tables.TEXT),
-                "action_id": pa.array([action_id for _, action_id in named], tables.TEXT),
-            }))
-            try:
-                counts = self.con.execute(
-                    "SELECT p.postmortem_id, count(a.postmortem_id) FROM postmortems p "
-                    "LEFT JOIN actions a ON a.postmortem_id = p.postmortem_id AND NOT a.is_from_tracker "
-                    "WHERE p.postmortem_id IN (SELECT id FROM wanted_ids) GROUP BY p.postmortem_id"
-                ).fetchall()
-                stored = self.con.execute(
-                    "SELECT a.rowid, a.postmortem_id, a.action_id, a.status, a.status_as_written, a.closed_date "
-                    "FROM actions a SEMI JOIN named_actions n "
-                    "ON a.postmortem_id = n.postmortem_id AND a.action_id = n.action_id WHERE NOT a.is_from_tracker"
-                ).fetchall()
-            finally:
-                self.con.unregister("named_actions")
+        with self._transaction(), self._ids(wanted), _registered(
+            self.con, "named_actions", postmortem_id=([pm_id for pm_id, _ in named], tables.TEXT),
+            action_id=([action_id for _, action_id in named], tables.TEXT),
+        ):
+            counts = self.con.execute(
+                "SELECT p.postmortem_id, count(a.postmortem_id) FROM postmortems p "
+                "LEFT JOIN actions a ON a.postmortem_id = p.postmortem_id AND NOT a.is_from_tracker "
+                "WHERE p.postmortem_id IN (SELECT id FROM wanted_ids) GROUP BY p.postmortem_id"
+            ).fetchall()
+            stored = self.con.execute(
+                "SELECT a.rowid, a.postmortem_id, a.action_id, a.status, a.status_as_written, a.closed_date "
+                "FROM actions a SEMI JOIN named_actions n "
+                "ON a.postmortem_id = n.postmortem_id AND a.action_id = n.action_id WHERE NOT a.is_from_tracker"
+            ).fetchall()
             tracked = {pm_id: TrackedActions(count) for pm_id, count in counts}
             stand_ins = [(rowid, _stand_in(*row)) for rowid, *row in stored]
             for _, action in stand_ins:
@@ -401,21 +382,17 @@ class Build:
                 [a for pm_id, t in tracked.items() if rewrite(pm_id) for a in t.added]))
 
     def _update_actions(self, updated: list[tuple[int, Action]]) -> None:
-        rows = pa.table({
-            "row_id": pa.array([rowid for rowid, _ in updated], pa.int64()),
-            "status": pa.array([a.status for _, a in updated], tables.TEXT),
-            "status_as_written": pa.array([a.status_as_written for _, a in updated], tables.TEXT),
-            "closed_date": pa.array([a.closed_date for _, a in updated], tables.DATE),
-        })
-        self.con.register("updated_actions", rows)
-        try:
+        with _registered(
+            self.con, "updated_actions", row_id=([rowid for rowid, _ in updated], pa.int64()),
+            status=([a.status for _, a in updated], tables.TEXT),
+            status_as_written=([a.status_as_written for _, a in updated], tables.TEXT),
+            closed_date=([a.closed_date for _, a in updated], tables.DATE),
+        ):
             self.con.execute(
                 "UPDATE actions SET status = u.status, status_as_written = u.status_as_written, "
                 "closed_date = u.closed_date, is_tracker_updated = TRUE "
                 "FROM updated_actions u WHERE actions.rowid = u.row_id"
             )
-        finally:
-            self.con.unregister("updated_actions")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -460,11 +437,8 @@ class Build:
         paths = list(paths)
         if not paths:
             return
-        self.con.register("gone_paths", pa.table({"path": pa.array(paths, tables.TEXT)}))
-        try:
+        with _registered(self.con, "gone_paths", path=(paths, tables.TEXT)):
             self.con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT path FROM gone_paths)")
-        finally:
-            self.con.unregister("gone_paths")
 
     # --- finishing ----------------------------------------------------------------------
 
@@ -531,6 +505,29 @@ class Build:
             self._con = None
 
 
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Insert `rows` (columns named as in the schema; the batch indexes are left out)."""
+    if rows.num_rows == 0:
+        return
+    columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
+    with _registered(con, "incoming_rows", rows):
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
+
+
+@contextlib.contextmanager
+def _registered(
+    con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | None = None, **columns: tuple[list[Any], pa.DataType]
+) -> Iterator[None]:
+    """`rows` (or a table of `columns`, each values and type) visible to queries as `name` in the block."""
+    if rows is None:
+        rows = pa.table({column: pa.array(values, kind) for column, (values, kind) in columns.items()})
+    con.register(name, rows)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _stand_in(
     postmortem_id: str, action_id: str, status: str, status_as_written: str | None, closed_date: dt.date | None
 ) -> Action:
@@ -551,10 +548,7 @@ def postmortem_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(schema_sql())
         for name, rows in tables.postmortem_tables(pms).items():
-            columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
-            con.register("incoming_rows", rows)
-            con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM incoming_rows")
-            con.unregister("incoming_rows")
+            _insert(con, name, rows)
         return {name: con.execute(f"SELECT * FROM {name}").df() for name in POSTMORTEM_TABLES}
     finally:
         con.close()

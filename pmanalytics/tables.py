@@ -12,12 +12,10 @@ incident rejected later (a duplicate id) can be left out.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from pmanalytics.records import Action, FileResult, Incident, Postmortem, Problem
@@ -109,21 +107,20 @@ def postmortem_tables(pms: Sequence[Postmortem]) -> dict[str, pa.Table]:
 
 
 def _child_table(pms: Sequence[Postmortem], attribute: str, columns: list[Column]) -> pa.Table:
-    """The items of one list attribute of each postmortem, with postmortem_id and position.
-
-    Built column by column (the postmortem of each row by `take`): a loop appending to
-    four lists per item cost as much as parsing the timeline.
-    """
-    lists = [getattr(pm, attribute) for pm in pms]
-    counts = np.fromiter(map(len, lists), dtype=np.int32, count=len(lists))
-    owners = np.repeat(np.arange(len(lists), dtype=np.int32), counts)
-    firsts = np.cumsum(counts) - counts  # row of each postmortem's first item
-    positions = np.arange(len(owners), dtype=np.int32) - np.repeat(firsts, counts) + 1
-    items = list(itertools.chain.from_iterable(lists))
-    ids = pa.array([pm.postmortem_id for pm in pms], type=TEXT).take(pa.array(owners))
-    arrays = {"postmortem_id": ids, "position": pa.array(positions, type=INT)}
+    """The items of one list attribute of each postmortem, with postmortem_id and position."""
+    indexes: list[int] = []
+    ids: list[str] = []
+    positions: list[int] = []
+    items: list[Any] = []
+    for index, pm in enumerate(pms):
+        for position, item in enumerate(getattr(pm, attribute), 1):
+            indexes.append(index)
+            ids.append(pm.postmortem_id)
+            positions.append(position)
+            items.append(item)
+    arrays = {"postmortem_id": pa.array(ids, type=TEXT), "position": pa.array(positions, type=INT)}
     arrays.update({name: _array(items, kind, item_attribute) for name, kind, item_attribute in columns})
-    arrays[PM_INDEX] = pa.array(owners, type=INT)
+    arrays[PM_INDEX] = pa.array(indexes, type=INT)
     return pa.table(arrays)
 
 
