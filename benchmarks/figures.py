@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pmanalytics as pm
-from pmanalytics.figures import (
+from pmanalytics.metrics import (
     causes,
     durations,
     follow_through,

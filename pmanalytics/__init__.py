@@ -25,9 +25,9 @@ _EXPORTS = {
     "open_database": "pmanalytics.database",
     "resolve_db_path": "pmanalytics.database",
     "PmanalyticsError": "pmanalytics.errors",
-    "LoadReport": "pmanalytics.pipeline",
-    "check": "pmanalytics.pipeline",
-    "load": "pmanalytics.pipeline",
+    "LoadReport": "pmanalytics.ingest.pipeline",
+    "check": "pmanalytics.ingest.pipeline",
+    "load": "pmanalytics.ingest.pipeline",
 }
 
 __all__ = ["__version__", *_EXPORTS]

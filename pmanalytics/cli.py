@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.table import Table
 
 from pmanalytics import __version__
+from pmanalytics.corpus.records import Problem
 from pmanalytics.errors import PmanalyticsError
-from pmanalytics.records import Problem
 
 if TYPE_CHECKING:
-    from pmanalytics.pipeline import LoadReport
+    from pmanalytics.ingest.pipeline import LoadReport
 
 MAX_PROBLEMS_AFTER_LOAD = 20
 USER_ERROR_EXIT = 2
@@ -81,7 +81,7 @@ def load_command(
     Bad files are reported and left out; the rest loads. The previous database stays
     intact until the new one is complete.
     """
-    from pmanalytics.pipeline import load
+    from pmanalytics.ingest.pipeline import load
 
     with _progress("Loading") as (progress, on_total):
         report = load(corpus, db, settings=settings, workers=workers, progress=progress,
@@ -109,7 +109,7 @@ def check_command(
     editors and CI systems annotate. With --blameless, each blaming sentence is one more
     warning line, so a team can lint drafts before publishing them.
     """
-    from pmanalytics.pipeline import check, check_blameless
+    from pmanalytics.ingest.pipeline import check, check_blameless
 
     if blameless:
         report, findings = check_blameless(corpus, settings=settings, workers=workers)
@@ -148,7 +148,7 @@ def _finding_problems(findings: Any) -> list[Problem]:
               help="How many quarters the corpus spans.")
 def sample_command(out: Path, count: int, seed: int, end_quarter: str | None, quarters: int) -> None:
     """Write a synthetic corpus of COUNT postmortems into OUT (for demos, tests, benchmarks)."""
-    from pmanalytics.sample import write_sample
+    from pmanalytics.tools.sample import write_sample
 
     try:
         summary = write_sample(out, count=count, seed=seed, end_quarter=end_quarter, quarters=quarters)
@@ -174,7 +174,7 @@ def metrics_command(
     """The headline figures of a period: incidents, coverage, time to postmortem, durations,
     actions, recurrence, root causes."""
     from pmanalytics.database import open_database
-    from pmanalytics.figures import headline_figures, make_scope
+    from pmanalytics.metrics import headline_figures, make_scope
 
     with open_database(db) as database:
         scope = make_scope(database, period, as_of=as_of, severity=severity, service=service, team=team)
@@ -206,7 +206,7 @@ def report_command(
     Exits non-zero when the notebook fails; the executed notebook with the error is kept
     beside the report, and an earlier good report of that period is left untouched.
     """
-    from pmanalytics.render import run_report
+    from pmanalytics.report.runner import run_report
 
     result = run_report(notebook, period=period, parameters=dict(parameters), db=db, corpus=corpus, out=out)
     click.echo(str(result.html_path))
@@ -220,7 +220,7 @@ def report_command(
 @click.option("--no-browser", is_flag=True, help="Do not open a browser (on a remote machine).")
 def lab_command(db: Path | None, corpus: Path | None, port: int | None, no_browser: bool) -> None:
     """Open JupyterLab on notebooks/ with the database ready ($PMANALYTICS_DB set for the notebooks)."""
-    from pmanalytics.lab import launch, prepare_lab
+    from pmanalytics.report.lab import launch, prepare_lab
 
     launch(prepare_lab(db, corpus, port=port, open_browser=not no_browser))
 
@@ -238,7 +238,7 @@ def migrate_command(src: Path, out: Path, severity: str | None, force: bool) -> 
     and .csv list per file what was found, guessed and missing. Files that already have
     front matter are copied unchanged. Then `pmanalytics check OUT` shows what is left.
     """
-    from pmanalytics.migrate import REPORT_MD, STATUSES, migrate
+    from pmanalytics.tools.migrate import REPORT_MD, STATUSES, migrate
 
     report = migrate(src, out, severity=severity, force=force)
     table = Table(title=f"Migrated {src} → {out}", title_justify="left")
@@ -262,7 +262,7 @@ def migrate_command(src: Path, out: Path, severity: str | None, force: bool) -> 
 @click.argument("out", type=click.Path(path_type=Path))
 def export_command(db: Path | None, fmt: str, force: bool, out: Path) -> None:
     """Write every table of the database, the headline figures per quarter and schema.json into OUT."""
-    from pmanalytics.export import export
+    from pmanalytics.tools.export import export
 
     result = export(db, out, fmt=fmt, force=force)
     table = Table(title=f"Exported to {out}", title_justify="left")

@@ -1,4 +1,4 @@
-"""Tests of pmanalytics.figures.blameless: blame language in English and French postmortems."""
+"""Tests of pmanalytics.lint.blameless: blame language in English and French postmortems."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmanalytics.figures import blameless
-from pmanalytics.figures.blameless import (
+from pmanalytics.lint import blameless
+from pmanalytics.lint.blameless import (
     SUGGESTIONS,
     Finding,
     blameless_findings,

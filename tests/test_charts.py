@@ -1,4 +1,4 @@
-"""The Plotly figures of `pmanalytics.charts`, each drawn from a small DataFrame written by hand.
+"""The Plotly figures of `pmanalytics.report.charts`, each drawn from a small DataFrame written by hand.
 
 Each chart must return a Figure with a title, the axis titles (and units) it promises, one trace
 per series, and exactly the values it was given. Text from postmortems (a category, a service,
@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from pmanalytics import charts
+from pmanalytics.report import charts
 
 SCRIPT = "<script>alert(1)</script>"
 

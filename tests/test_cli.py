@@ -133,7 +133,7 @@ def test_check_blameless_flags_blaming_sentences_and_exits_1(tmp_path: Path) -> 
 
 
 def test_lab_sets_the_database_for_the_notebooks(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import pmanalytics.lab as lab
+    import pmanalytics.report.lab as lab
 
     db = tmp_path / "pm.duckdb"
     launched = []

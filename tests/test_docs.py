@@ -9,7 +9,7 @@ import click
 import pytest
 
 from pmanalytics.cli import cli
-from pmanalytics.store import schema_sql
+from pmanalytics.ingest.store import schema_sql
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -53,15 +53,15 @@ def test_every_table_and_column_is_documented(table: str) -> None:
 
 
 def test_figures_doc_is_generated_from_the_definitions() -> None:
-    from pmanalytics.figures.definitions import markdown
+    from pmanalytics.metrics.definitions import markdown
 
     assert (ROOT / "docs" / "figures.md").read_text(encoding="utf-8") == markdown(), (
-        "regenerate it: python -m pmanalytics.figures.definitions > docs/figures.md"
+        "regenerate it: python -m pmanalytics.metrics.definitions > docs/figures.md"
     )
 
 
 def test_every_definition_has_both_languages() -> None:
-    from pmanalytics.figures.definitions import DEFINITIONS
+    from pmanalytics.metrics.definitions import DEFINITIONS
 
     for item in DEFINITIONS:
         assert item.en and item.fr and item.name_en and item.name_fr, item.key

@@ -14,9 +14,9 @@ import pmanalytics as pm
 from pmanalytics.cli import cli
 from pmanalytics.database import TABLES
 from pmanalytics.errors import DatabaseError
-from pmanalytics.export import HEADLINE, ExportError, ExportResult, export, flatten, quarters_present
-from pmanalytics.figures import headline_figures, make_scope
-from pmanalytics.period import quarter
+from pmanalytics.metrics import headline_figures, make_scope
+from pmanalytics.metrics.period import quarter
+from pmanalytics.tools.export import HEADLINE, ExportError, ExportResult, export, flatten, quarters_present
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

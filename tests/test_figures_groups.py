@@ -21,7 +21,7 @@ from corpus_builder import build, postmortem
 
 import pmanalytics as pm
 from pmanalytics.errors import PmanalyticsError
-from pmanalytics.figures import (
+from pmanalytics.metrics import (
     causes,
     durations,
     follow_through,
@@ -31,8 +31,8 @@ from pmanalytics.figures import (
     quality,
     trends,
 )
-from pmanalytics.figures.scope import Scope
-from pmanalytics.figures.statistics import km_median
+from pmanalytics.metrics.scope import Scope
+from pmanalytics.metrics.statistics import km_median
 
 DATA = Path(__file__).parent / "data" / "figures_groups"
 AS_OF = "2026-04-15"

@@ -20,7 +20,7 @@ from corpus_builder import CONTRACT_EXAMPLE, build
 import pmanalytics as pm
 from pmanalytics.cli import cli
 from pmanalytics.errors import PmanalyticsError
-from pmanalytics.figures import headline_figures, make_scope
+from pmanalytics.metrics import headline_figures, make_scope
 
 FULL_CORPUS = Path(__file__).parent / "data" / "figures" / "full"
 

@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 import pmanalytics as pm
-from pmanalytics import parse
-from pmanalytics.sample import write_sample
+from pmanalytics.ingest import parse
+from pmanalytics.tools.sample import write_sample
 
 TABLES_COMPARED = (
     "postmortems", "services", "teams", "tags", "root_causes", "sections", "timeline_events",
@@ -237,8 +237,8 @@ PM-404,A-1,done,,,
 
 
 def test_the_overlay_on_stored_actions_is_the_overlay_in_memory(tmp_path: Path) -> None:
-    from pmanalytics.pipeline import _check
-    from pmanalytics.store import postmortem_frames
+    from pmanalytics.ingest.pipeline import _check
+    from pmanalytics.ingest.store import postmortem_frames
 
     corpus = tmp_path / "tracked"
     corpus.mkdir()

@@ -10,7 +10,7 @@ from corpus_builder import CONTRACT_EXAMPLE
 
 import pmanalytics as pm
 from pmanalytics.cli import cli
-from pmanalytics.figures import headline_figures, make_scope
+from pmanalytics.metrics import headline_figures, make_scope
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 def test_metrics_json_on_the_sample_matches_the_contract(tmp_path: Path) -> None:

@@ -18,10 +18,11 @@ import yaml
 from click.testing import CliRunner
 
 import pmanalytics as pm
-from pmanalytics import migrate as migrate_module
 from pmanalytics.cli import cli
+from pmanalytics.corpus.vocabulary import fold
 from pmanalytics.errors import CorpusError
-from pmanalytics.migrate import (
+from pmanalytics.tools import migrate as migrate_module
+from pmanalytics.tools.migrate import (
     CATEGORY_RULES,
     HAS_FRONT_MATTER,
     MIGRATED,
@@ -36,7 +37,6 @@ from pmanalytics.migrate import (
     parse_duration,
     suggest_categories,
 )
-from pmanalytics.vocabulary import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY = Path(__file__).parent / "data" / "legacy"

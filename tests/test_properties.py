@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pmanalytics as pm
-from pmanalytics import parse_markdown
 from pmanalytics.cli import cli
+from pmanalytics.corpus import document as parse_markdown
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 # a few real documents: English and French, list and table timelines, many and no actions

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import pmanalytics as pm
 from pmanalytics.cli import cli
-from pmanalytics.render import ReportError, available_notebooks, run_report
+from pmanalytics.report.runner import ReportError, available_notebooks, run_report
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Tests of the synthetic corpus generator (pmanalytics.sample).
+"""Tests of the synthetic corpus generator (pmanalytics.tools.sample).
 
 The checks read the generated files the way a person would, by hand, and never
 through the project's loader: they pin what the generator promises, section by
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from pmanalytics.sample import (
+from pmanalytics.tools.sample import (
     MARKER_NAME,
     SETTINGS_TOML,
     SampleSummary,

@@ -1,4 +1,4 @@
-"""Tests of pmanalytics.figures.statistics: Kaplan-Meier, bootstrap change, ECDF."""
+"""Tests of pmanalytics.metrics.statistics: Kaplan-Meier, bootstrap change, ECDF."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmanalytics.figures import statistics
-from pmanalytics.figures.statistics import bootstrap_change, ecdf, kaplan_meier, km_median, km_quantile
+from pmanalytics.metrics import statistics
+from pmanalytics.metrics.statistics import bootstrap_change, ecdf, kaplan_meier, km_median, km_quantile
 
 Z95 = 1.959963984540054  # the 97.5 % point of the standard normal
 

@@ -179,7 +179,7 @@ def test_a_reload_with_few_changes_writes_in_place_without_copying(tmp_path: Pat
     corpus = write_corpus(tmp_path / "c", 10)
     pm.load(corpus, db)
     write_corpus(corpus, 2, offset=100)
-    with mock.patch("pmanalytics.store.shutil.copyfile", side_effect=AssertionError("copied")) as copy:
+    with mock.patch("pmanalytics.ingest.store.shutil.copyfile", side_effect=AssertionError("copied")) as copy:
         report = pm.load(corpus, db)
     assert copy.call_count == 0 and report.files_read == 2 and count_postmortems(db) == 12
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".wal"))]
@@ -224,6 +224,6 @@ def test_the_fingerprint_is_the_hash_of_every_file_in_path_order(tmp_path: Path)
     expected = hashlib.sha256("".join(
         f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
         for path in sorted(corpus.glob("pm-*.md"))).encode()).hexdigest()
-    with mock.patch("pmanalytics.store.FINGERPRINT_ROWS", 4):
+    with mock.patch("pmanalytics.ingest.store.FINGERPRINT_ROWS", 4):
         loaded = pm.load(corpus, tmp_path / "pm.duckdb")
     assert loaded.corpus_fingerprint == pm.check(corpus).corpus_fingerprint == expected

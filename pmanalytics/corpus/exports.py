@@ -1,0 +1,231 @@
+"""Stage 2b: the tabular exports at the corpus root (contract section 2).
+
+`postmortems.*`, `actions.*` and `incidents.*`, each as CSV, a JSON array of objects,
+or NDJSON. Rows are read with the standard `csv` and `json` modules; each row becomes
+the same records as a Markdown postmortem, and a bad row is rejected alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pmanalytics.corpus import values
+from pmanalytics.corpus.body import action_from_row
+from pmanalytics.corpus.fields import FieldContext, Rejection, postmortem_from_fields
+from pmanalytics.corpus.records import FileResult, Incident, Problem
+from pmanalytics.corpus.settings import CorpusSettings
+from pmanalytics.corpus.vocabulary import ACTION_COLUMN_INDEX, fold, severity
+
+LIST_SEPARATOR = ";"
+# What one row may hold (a JSON row can nest): far above any real export's.
+MAX_ROW_VALUES = 10_000
+MAX_ROW_CHARS = 1_000_000
+MAX_ROW_DEPTH = 20
+Row = dict[str, Any]
+
+
+def read_export(result: FileResult, text: str, settings: CorpusSettings) -> None:
+    """Fill `result` with the records of one export file."""
+    path = result.file.path
+    stem, _, suffix = path.lower().rpartition(".")
+    try:
+        rows = list(_rows(text, suffix))
+    except Rejection as exc:
+        result.outcome = "rejected"
+        result.rejected += 1
+        result.problems.append(Problem(path, exc.line, "error", str(exc)))
+        return
+    reader = {"postmortems": _postmortem_rows, "actions": _action_rows, "incidents": _incident_rows}[stem]
+    reader(result, rows, settings)
+
+
+def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
+    """(line, row) pairs; the line is None for items of a JSON array."""
+    if suffix == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        line = 0
+        try:
+            reader.fieldnames  # noqa: B018 - reads the header, so that line_num counts it
+            line = reader.line_num
+            for row in reader:
+                yield line + 1, {(k or "").strip(): _cell(v) for k, v in row.items() if k}
+                line = reader.line_num
+        except csv.Error as exc:
+            raise Rejection(f"not valid CSV: {exc} (fix the file; none of its rows are loaded)", line + 1) from None
+    elif suffix == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Rejection(f"not valid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise Rejection("JSON nested too deeply (an export is an array of flat objects)", 1) from None
+        except ValueError as exc:  # e.g. a number of more than 4,300 digits
+            raise Rejection(f"not valid JSON: {exc}", 1) from None
+        if not isinstance(data, list):
+            raise Rejection("a JSON export must be an array of objects", 1)
+        for index, item in enumerate(data, start=1):
+            yield None, item if isinstance(item, dict) else {"\0item": index}
+    else:
+        for number, line_text in enumerate(text.split("\n"), start=1):
+            if not line_text.strip():
+                continue
+            try:
+                item = json.loads(line_text)
+            except json.JSONDecodeError as exc:
+                yield number, {"\0error": f"not valid JSON: {exc.msg}"}
+                continue
+            except RecursionError:
+                yield number, {"\0error": "JSON nested too deeply (each line is one flat object)"}
+                continue
+            except ValueError as exc:
+                yield number, {"\0error": f"not valid JSON: {exc}"}
+                continue
+            yield number, item if isinstance(item, dict) else {"\0error": "not a JSON object"}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):  # csv gives extra cells of a ragged row as a list
+        return ";".join(str(v) for v in value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+def _bad_row(row: Row) -> str | None:
+    if "\0error" in row:
+        return str(row["\0error"])
+    if "\0item" in row:
+        return "item {} is not a JSON object".format(row["\0item"])
+    try:
+        values.check_size(row, max_values=MAX_ROW_VALUES, max_chars=MAX_ROW_CHARS, max_depth=MAX_ROW_DEPTH)
+    except values.TooComplex as exc:
+        return f"row too large ({exc}; an export row is one flat object)"
+    return None
+
+
+def _text(value: Any) -> str:
+    """A cell as text; a JSON list becomes `a;b`, a JSON object is refused."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(values.scalar_text(v) for v in value if v is not None)
+    return values.scalar_text(value)
+
+
+def _reject(result: FileResult, line: int | None, message: str) -> None:
+    result.rejected += 1
+    result.problems.append(Problem(result.file.path, line, "error", message))
+
+
+def _postmortem_rows(result: FileResult, rows: list[tuple[int | None, Row]], settings: CorpusSettings) -> None:
+    for line, row in rows:
+        bad = _bad_row(row)
+        if bad:
+            _reject(result, line, bad)
+            continue
+        ctx = FieldContext(result.file.path, settings, lambda _key, line=line: line)
+        try:
+            pm = postmortem_from_fields(
+                row, ctx, source_line=line, source_format=result.file.path.rpartition(".")[2],
+                list_separator=LIST_SEPARATOR,
+            )
+        except Rejection as exc:
+            _reject(result, line, str(exc).replace("front matter", "row"))
+            continue
+        result.postmortems.append(pm)
+        result.problems.extend(ctx.problems)
+
+
+def _action_rows(result: FileResult, rows: list[tuple[int | None, Row]], settings: CorpusSettings) -> None:
+    for line, raw in rows:
+        bad = _bad_row(raw)
+        if bad:
+            _reject(result, line, bad)
+            continue
+        try:
+            row = {_action_key(k): _text(v) for k, v in raw.items()}
+        except values.ValueProblem as exc:
+            _reject(result, line, f"action row: {exc}")
+            continue
+        postmortem_id = row.get("postmortem_id", "").strip()
+        if not postmortem_id:
+            _reject(result, line, "action row has no postmortem_id (add the id of its postmortem)")
+            continue
+
+        def warn(key: str, message: str, line: int | None = line) -> None:
+            result.problems.append(Problem(result.file.path, line, "warning", message, key))
+
+        action = action_from_row(
+            row, postmortem_id=postmortem_id, default_id="", position=None,
+            path=result.file.path, line=line, warn=warn,
+        )
+        action.is_from_tracker = True
+        result.actions.append(action)
+
+
+def _action_key(header: str) -> str:
+    if fold(header) in ("postmortem id", "postmortem"):
+        return "postmortem_id"
+    return ACTION_COLUMN_INDEX.get(fold(header), header)
+
+
+def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], settings: CorpusSettings) -> None:
+    tz = settings.tz
+    for line, row in rows:
+        bad = _bad_row(row)
+        if bad:
+            _reject(result, line, bad)
+            continue
+        try:
+            incident_id = "" if values.is_blank(row.get("id")) else values.scalar_text(row["id"])
+            title, postmortem_id = _optional_text(row, "title"), _optional_text(row, "postmortem_id")
+        except values.ValueProblem as exc:
+            _reject(result, line, f"incident row: {exc}")
+            continue
+        if not incident_id:
+            _reject(result, line, "incident row has no id (add one)")
+            continue
+
+        def warn(key: str, message: str, line: int | None = line) -> None:
+            result.problems.append(Problem(result.file.path, line, "warning", message, key))
+
+        level = None
+        if not values.is_blank(row.get("severity")):
+            level = severity(row["severity"])
+            if level is None:
+                warn("severity", f"severity {row['severity']!r} not understood (S1..S4); left empty")
+        stamps = {}
+        for key in ("started_at", "resolved_at"):
+            stamps[key] = None
+            if not values.is_blank(row.get(key)):
+                try:
+                    stamps[key] = values.timestamp(row[key], tz)
+                except values.ValueProblem as exc:
+                    warn(key, f"{key}: {exc}; left empty")
+        is_public = False
+        if not values.is_blank(row.get("public")):
+            try:
+                is_public = values.boolean(row["public"])
+            except values.ValueProblem as exc:
+                warn("public", f"public: {exc}; taken as false")
+        result.incidents.append(
+            Incident(
+                incident_id=incident_id,
+                title=title,
+                severity=level,
+                is_public=is_public,
+                started_at=stamps["started_at"],
+                resolved_at=stamps["resolved_at"],
+                postmortem_id=postmortem_id,
+                source_path=result.file.path,
+                source_line=line,
+            )
+        )
+
+
+def _optional_text(row: Row, key: str) -> str | None:
+    return None if values.is_blank(row.get(key)) else values.scalar_text(row[key])

@@ -1,0 +1,169 @@
+"""Stage 1: find the files of a corpus and say what each one is (contract sections 1–3).
+
+Nothing is read here but names and sizes. Symbolic links are never followed out of
+the corpus, and folders are walked without following links (no loops). A sub-folder
+that cannot be listed is reported (rejected), never silently left out.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+from pmanalytics.corpus.fields import Rejection
+from pmanalytics.corpus.records import CorpusFile, FileKind
+from pmanalytics.corpus.settings import SETTINGS_FILE
+from pmanalytics.errors import CorpusError
+
+EXPORT_STEMS = ("postmortems", "actions", "incidents")
+EXPORT_SUFFIXES = (".csv", ".json", ".ndjson")
+
+
+def discover(corpus: Path) -> list[CorpusFile]:
+    """Every postmortem, export and settings file of the corpus, in path order."""
+    root = _check_root(corpus)
+    found: list[CorpusFile] = []
+    folders = [""]
+    while folders:
+        _list_folder(root, folders.pop(), found, folders)
+    found.sort(key=lambda f: f.path)
+    return found
+
+
+def _list_folder(root: Path, relative_dir: str, found: list[CorpusFile], folders: list[str]) -> None:
+    """Add the files of one folder to `found` and its sub-folders to `folders`; a folder that
+    cannot be listed is added as an entry that will be rejected with the reason (`link_escapes`).
+
+    As `os.walk` without following links: a link to a folder is neither listed nor walked.
+    A corpus of 100,000 files spends most of its listing time in `stat`: nothing else here
+    may cost more than it.
+    """
+    in_skipped_dir = any(part.startswith(("_", ".")) for part in relative_dir.split("/"))
+    prefix = f"{relative_dir}/" if relative_dir else ""
+    try:
+        with os.scandir(os.path.join(root, relative_dir)) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if not entry.is_symlink():
+                        folders.append(prefix + entry.name)
+                    continue
+                kind = _kind(entry.name, not relative_dir, in_skipped_dir)
+                if kind is not None:
+                    found.append(_describe(entry, prefix + entry.name, kind))
+    except OSError as error:
+        if relative_dir and not in_skipped_dir:  # the root was checked before
+            found.append(CorpusFile(path=printable_path(relative_dir + "/"), absolute=os.fsdecode(
+                error.filename or os.path.join(root, relative_dir)), kind="postmortem", size_bytes=0, modified_ns=0))
+
+
+def _check_root(corpus: Path) -> Path:
+    try:
+        exists, is_dir = corpus.exists(), corpus.is_dir()
+    except OSError as exc:
+        raise CorpusError(f"{corpus}: cannot be reached ({exc.strerror or exc}; check the permissions "
+                          "of the folders above it)") from None
+    if not exists:
+        raise CorpusError(f"{corpus}: no such folder (give the folder that holds your postmortems)")
+    if not is_dir:
+        raise CorpusError(f"{corpus}: not a folder (give the folder that holds your postmortems)")
+    if not os.access(corpus, os.R_OK | os.X_OK):
+        raise CorpusError(f"{corpus}: folder cannot be read (check its permissions)")
+    try:
+        os.scandir(corpus).close()
+    except OSError as exc:
+        raise CorpusError(f"{corpus}: folder cannot be read ({exc.strerror or exc}; check its permissions)") from None
+    return corpus.resolve()
+
+
+def _kind(name: str, at_root: bool, in_skipped_dir: bool) -> FileKind | None:
+    lowered = name.lower()
+    if lowered.endswith(".md"):
+        if in_skipped_dir or name.startswith(("_", ".")) or lowered == "readme.md":
+            return "skipped"
+        return "postmortem"
+    if at_root and name == SETTINGS_FILE:
+        return "settings"
+    if at_root and not in_skipped_dir:
+        stem, _, suffix = lowered.rpartition(".")
+        if stem in EXPORT_STEMS and f".{suffix}" in EXPORT_SUFFIXES:
+            return "export"
+    return None
+
+
+def _describe(entry: os.DirEntry[str], relative: str, kind: FileKind) -> CorpusFile:
+    try:
+        info: os.stat_result | None = entry.stat()
+    except OSError:
+        info = None
+    return CorpusFile(
+        path=relative if relative.isascii() else printable_path(relative),
+        absolute=entry.path,
+        kind=kind,
+        size_bytes=info.st_size if info else -1,
+        modified_ns=info.st_mtime_ns if info else 0,
+    )
+
+
+def printable_path(relative: str) -> str:
+    """The path as text that can be printed and stored: bytes of a name that are not UTF-8
+    (which Python keeps as lone surrogates) are written `\\xff`. The file is opened by its
+    real name (`CorpusFile.absolute`)."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return relative
+
+
+def link_escapes(root: Path, file: CorpusFile) -> bool:
+    """True when the file is a symbolic link whose target lies outside the corpus.
+
+    Called before a file is opened, it also refuses, by raising :class:`Rejection` with the
+    reason, what must never be opened: a link loop, a link to nothing, a folder that could not
+    be listed, and anything that is not a regular file (opening a named pipe would block the
+    load forever; a device could be endless).
+    """
+    try:
+        if stat.S_ISLNK(os.lstat(file.absolute).st_mode):
+            try:
+                target = Path(file.absolute).resolve()
+            except (OSError, RuntimeError):
+                raise Rejection("symbolic link loop (fix or remove the link)", None) from None
+            if not target.is_relative_to(root):
+                return True
+        info = os.stat(file.absolute)
+    except FileNotFoundError:
+        if os.path.islink(file.absolute):
+            raise Rejection("symbolic link to a file that does not exist (fix or remove the link)", None) from None
+        return False  # gone since it was found: reading it says so
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Rejection("symbolic link loop (fix or remove the link)", None) from None
+        return False  # reading it gives the reason
+    if stat.S_ISDIR(info.st_mode):
+        try:
+            os.scandir(file.absolute).close()
+        except OSError as exc:
+            raise Rejection(f"folder cannot be read: {exc.strerror or exc} (check its permissions; "
+                            "the postmortems in it are not loaded)", None) from None
+        raise Rejection("a folder named like a file (rename it)", None)
+    if not stat.S_ISREG(info.st_mode):
+        raise Rejection(f"not a regular file but a {_file_type(info.st_mode)} (a postmortem must be a "
+                        "plain file; remove it from the corpus)", None)
+    return False
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"

@@ -1,0 +1,294 @@
+"""The loading pipeline: discover → parse → validate → store, each step in its own module.
+
+`load` writes the database; `check` runs the same steps but stores nothing, so the two
+always agree on what is rejected and why.
+
+A load streams: parse workers hand over batches of files whose postmortems are already
+table rows, the cross-file rules see the batches in path order, and the rows go into
+the new database as they come, so memory stays flat at any corpus size. A reload reads
+only the files that changed (see `incremental`) and applies them to a copy of the
+previous database; either way the database ends up the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import hashlib
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmanalytics import __version__
+from pmanalytics.corpus.records import CorpusFile, FileResult, PostmortemRef, Problem
+from pmanalytics.corpus.settings import CorpusSettings, read_settings, settings_path
+from pmanalytics.database import resolve_db_path
+from pmanalytics.ingest.discover import discover
+from pmanalytics.ingest.incremental import Plan, encode_result, is_cached, plan_reload
+from pmanalytics.ingest.parse import Batch, Progress, parse_batches, parse_files
+from pmanalytics.ingest.store import Build, LoadRecord, rebuild, settings_sha256
+from pmanalytics.ingest.validate import Validator, ValidCorpus, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load or a check found: the counts of contract section 5 and every problem."""
+
+    corpus_path: Path
+    db_path: Path | None
+    files_seen: int
+    loaded: int
+    rejected: int
+    skipped: int
+    warnings: int
+    problems: tuple[Problem, ...]
+    corpus_fingerprint: str
+    duration_seconds: float
+    settings: CorpusSettings
+    files_read: int = 0  # files read and parsed: all of them, unless a reload found most unchanged
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"loaded": self.loaded, "rejected": self.rejected,
+                "skipped": self.skipped, "warnings": self.warnings}
+
+
+def load(
+    corpus: str | Path,
+    db: str | Path | None = None,
+    *,
+    settings: str | Path | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Load the corpus folder into the database at `db` (default: see `resolve_db_path`).
+
+    `settings` names a `pmanalytics.toml` to use instead of the corpus's own (for a
+    corpus you cannot write to). A database already loaded from this corpus is updated
+    with the files that changed since; the result is the same as loading everything.
+
+    >>> report = load("data/sample")              # doctest: +SKIP
+    >>> report.counts                             # doctest: +SKIP
+    {'loaded': 298, 'rejected': 2, 'skipped': 2, 'warnings': 6}
+    """
+    started = time.monotonic()
+    corpus, override = Path(corpus), _path(settings)
+    db_path = resolve_db_path(db)
+    with _collector_paused():
+        files = discover(corpus)
+    corpus_settings = read_settings(corpus, override)
+    root = corpus.resolve()
+    read = _Reader(corpus_settings, root, workers, progress, on_total)
+    with rebuild(db_path) as build:
+        with _collector_paused():
+            plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
+        files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
+        summary = build.summary(_settings_digest(settings_path(corpus, override)))
+        report = LoadReport(
+            corpus_path=root,
+            db_path=db_path,
+            files_seen=len(files),
+            loaded=summary.loaded,
+            rejected=summary.rejected,
+            skipped=summary.skipped,
+            warnings=summary.warnings,
+            problems=summary.problems,
+            corpus_fingerprint=summary.fingerprint,
+            duration_seconds=time.monotonic() - started,
+            settings=corpus_settings,
+            files_read=files_read,
+        )
+        build.finish(_record(report))
+    return report
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Listing a corpus and planning a reload make an object or two per file and no reference
+    cycles: Python's cycle collector would walk them again and again for nothing (it took
+    as long as the listing itself for 100,000 files)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How to parse: settings, corpus root, workers and progress reporting."""
+
+    settings: CorpusSettings
+    root: Path
+    workers: int | None
+    progress: Progress | None
+    on_total: Callable[[int], None] | None
+
+    def batches(self, files: list[CorpusFile]) -> Iterator[Batch]:
+        if self.on_total is not None:
+            self.on_total(len(files))
+        return parse_batches(files, self.settings, self.root, workers=self.workers, progress=self.progress)
+
+
+def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
+    """A load from scratch: every file, streamed batch by batch into an empty database."""
+    batches = read.batches(files)
+    first = next(batches, None)  # forks the parse workers before the database and its threads exist
+    build.start_empty(read.settings, __version__)
+    validator = Validator()
+    cache: dict[str, tuple[str | None, str]] = {}
+    for batch in itertools.chain([first] if first else [], batches):
+        for result in batch.results:
+            if is_cached(result.file):  # as read: the overlay below changes it
+                cache[result.file.path] = (result.content_sha256, encode_result(result))
+            validator.add(result)
+        build.add_rows(batch)
+        build.add_results([result for result in batch.results if validator.is_final(result)])
+    build.apply_tracker(validator)
+    build.add_results(validator.trackers)
+    build.replace_cache(cache)
+    return len(files)
+
+
+def _load_changes(build: Build, plan: Plan, read: _Reader) -> int:
+    """A reload: the files of `plan.fresh` replace their previous rows in a copy of the database.
+
+    The cross-file rules run on the fresh results, on the unchanged postmortems that
+    share an id with them (read back from the database: they may keep the id or lose
+    it) and on the tracker rows; only what the rules decide for the fresh files, and for
+    the unchanged postmortems that lost their id, is written. When no file was added,
+    changed or removed, the rules would decide what they decided last time: only the
+    touched files' times change.
+    """
+    batches = list(read.batches(plan.fresh))
+    build.start_from_previous()
+    written: list[FileResult] = []
+    losers: list[FileResult] = []
+    if plan.fresh or plan.removed:
+        fresh = [result for batch in batches for result in batch.results]
+        build.delete_postmortems(build.postmortem_ids_of([f.path for f in plan.fresh] + plan.removed))
+        holders = _unchanged_holders(build, plan, {ref.postmortem_id for batch in batches for ref in batch.refs})
+        held_ids = {holder.file.path: holder.postmortems[0].postmortem_id for holder in holders}
+        tracker = plan.tracker()
+
+        validator = Validator()
+        for result in sorted(fresh + holders + tracker, key=lambda r: r.file.path):
+            validator.add(result)
+        losers = [holder for holder in holders if holder.outcome == "rejected"]
+        build.delete_postmortems(held_ids[loser.file.path] for loser in losers)
+        for batch in batches:
+            build.add_rows(batch)
+        fresh_ids = {ref.postmortem_id for result in fresh for ref in result.postmortems}
+        build.apply_tracker(validator, rewrite=fresh_ids.__contains__)
+        written = fresh + losers + tracker
+
+    loser_paths = {loser.file.path for loser in losers}
+    touched = [result for result in plan.touched if result.file.path not in loser_paths]
+    build.replace_files([r for r in written if r.file.kind != "export"] + touched, removed=plan.removed)
+    build.replace_problems([r.file.path for r in written] + plan.removed, [p for r in written for p in r.problems])
+    return len(plan.fresh)
+
+
+def _unchanged_holders(build: Build, plan: Plan, ids: set[str]) -> list[FileResult]:
+    """Results standing for the unchanged files whose postmortem has one of `ids`."""
+    return [
+        FileResult(plan.files[path], "loaded", sha, postmortems=[PostmortemRef(pm_id, path, line, source_format)])
+        for pm_id, path, line, source_format, sha in build.holders(ids)
+    ]
+
+
+def _record(report: LoadReport) -> LoadRecord:
+    return LoadRecord(
+        loaded_at=dt.datetime.now(dt.UTC),
+        corpus_path=str(report.corpus_path),
+        corpus_fingerprint=report.corpus_fingerprint,
+        files_seen=report.files_seen,
+        loaded=report.loaded,
+        rejected=report.rejected,
+        skipped=report.skipped,
+        warnings=report.warnings,
+        duration_seconds=report.duration_seconds,
+        pmanalytics_version=__version__,
+    )
+
+
+def check(
+    corpus: str | Path,
+    *,
+    settings: str | Path | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Validate the corpus without writing anything."""
+    report, _ = _check(Path(corpus), _path(settings), workers, progress)
+    return report
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
+def _check(
+    corpus: Path, settings_override: Path | None, workers: int | None, progress: Progress | None
+) -> tuple[LoadReport, ValidCorpus]:
+    started = time.monotonic()
+    files = discover(corpus)
+    settings = read_settings(corpus, settings_override)
+    root = corpus.resolve()
+    results = list(parse_files(files, settings, root, workers=workers, progress=progress))
+    valid = validate(results)
+    report = LoadReport(
+        corpus_path=root,
+        db_path=None,
+        files_seen=len(files),
+        loaded=valid.loaded,
+        rejected=valid.rejected,
+        skipped=valid.skipped,
+        warnings=valid.warnings,
+        problems=tuple(valid.problems),
+        corpus_fingerprint=_fingerprint(valid, settings_path(corpus, settings_override)),
+        duration_seconds=time.monotonic() - started,
+        settings=settings,
+        files_read=len(files),
+    )
+    return report, valid
+
+
+def _fingerprint(valid: ValidCorpus, settings_file: Path | None) -> str:
+    """SHA-256 over every read file's path and content hash, and the settings file."""
+    digest = hashlib.sha256()
+    for result in valid.results:
+        if result.content_sha256:
+            digest.update(f"{result.file.path}\0{result.content_sha256}\n".encode())
+    digest.update(_settings_digest(settings_file))
+    return digest.hexdigest()
+
+
+def _settings_digest(settings_file: Path | None) -> bytes:
+    if settings_file is None:
+        return b""
+    return hashlib.sha256(settings_file.read_bytes()).hexdigest().encode()
+
+
+def check_blameless(
+    corpus: str | Path, *, settings: str | Path | None = None, workers: int | None = None
+) -> tuple[LoadReport, pd.DataFrame]:
+    """`check`, plus the sentences that blame people (see `figures.blameless`), nothing written."""
+    from pmanalytics.ingest.store import postmortem_frames
+    from pmanalytics.lint.blameless import blameless_findings
+
+    report, valid = _check(Path(corpus), _path(settings), workers, None)
+    frames = postmortem_frames(valid.postmortems)
+    findings = blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
+                                  frames["timeline_events"], frames["lessons"])
+    return report, findings

@@ -1,0 +1,554 @@
+"""Stage 4: write the corpus into a DuckDB file, all or nothing.
+
+The new database is built in a temporary file beside the old one, in one transaction,
+checkpointed, flushed to disk and then renamed over it (`os.replace` is atomic on
+POSIX). A load that dies midway leaves the previous database untouched, and a notebook
+that holds the previous file open keeps reading it. An exclusive lock file, held from
+before the previous database is read until the swap, serialises loads.
+
+A :class:`Build` starts either empty (a full load) or from the previous file (a reload
+that applies only what changed, see `incremental`): written in place in one transaction,
+or, when another process has it open, on a copy swapped in as above. Rows go in as Arrow
+tables, a few thousand postmortems at a time, never row by row. A full load commits
+each of those inserts: nobody sees the file before the swap, and one transaction for
+everything would keep every row in memory until the end (660 MB of DuckDB memory for
+100,000 postmortems, measured).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from pmanalytics.corpus.records import Action, FileResult, Postmortem, Problem
+from pmanalytics.corpus.settings import CorpusSettings
+from pmanalytics.database import SCHEMA_VERSION
+from pmanalytics.errors import DatabaseError
+from pmanalytics.ingest import arrow_tables as tables
+from pmanalytics.ingest.validate import TrackedActions, Validator
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pandas as pd
+
+    from pmanalytics.ingest.parse import Batch
+
+LOCK_WAIT_SECONDS = 120.0
+INSERT_EVERY_POSTMORTEMS = 2_000  # batches are buffered up to this many postmortems per insert
+POSTMORTEM_TABLES = ("postmortems", "services", "teams", "tags", "root_causes", "sections",
+                     "timeline_events", "actions", "lessons")
+SETTINGS_KEY = "settings_sha256"
+FINGERPRINT_ROWS = 10_000  # files hashed per chunk
+BUILD_MEMORY_LIMIT = "128MB"  # DuckDB's buffer cache while building: rows are written, hardly read back
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    """One row of the `loads` table."""
+
+    loaded_at: dt.datetime
+    corpus_path: str
+    corpus_fingerprint: str
+    files_seen: int
+    loaded: int
+    rejected: int
+    skipped: int
+    warnings: int
+    duration_seconds: float
+    pmanalytics_version: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts, problems and fingerprint of what a build holds."""
+
+    loaded: int
+    rejected: int
+    skipped: int
+    warnings: int
+    problems: tuple[Problem, ...]
+    fingerprint: str
+
+
+def schema_sql() -> str:
+    return resources.files("pmanalytics.ingest").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def settings_sha256(settings: CorpusSettings) -> str:
+    """A digest of every setting in force (field mappings and aliases included)."""
+    return hashlib.sha256(repr(sorted(_flat(settings))).encode()).hexdigest()
+
+
+def _flat(settings: CorpusSettings) -> Iterator[tuple[str, str]]:
+    for name in settings.__dataclass_fields__:
+        value = getattr(settings, name)
+        yield name, repr(sorted(value.items()) if isinstance(value, dict) else value)
+
+
+@contextlib.contextmanager
+def exclusive_lock(db_path: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold `<db>.lock` for the whole load; another load waits, then fails clearly."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole load, closed below
+    except OSError as exc:
+        raise DatabaseError(f"{db_path.parent}: cannot write the database here ({exc.strerror}); "
+                            "choose another place with --db") from None
+    with handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    raise DatabaseError(
+                        f"{db_path}: another load is still writing this database; "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+        _held_locks.add(handle.fileno())
+        try:
+            yield
+        finally:
+            _held_locks.discard(handle.fileno())
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_held_locks: set[int] = set()  # descriptors of the lock files this process holds
+
+
+def _drop_locks_in_child() -> None:
+    """A forked child (a parse worker) must not keep the load's lock once the load ends or dies.
+
+    An flock belongs to the open file, which a fork shares: the child's copy of the
+    descriptor is pointed at /dev/null instead (closing it could free the number for
+    another file, which the copied file object would then close).
+    """
+    if not _held_locks:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    for descriptor in _held_locks:
+        os.dup2(null, descriptor)
+    os.close(null)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
+
+
+@contextlib.contextmanager
+def rebuild(db_path: Path) -> Iterator[Build]:
+    """Lock, build beside `db_path`, and swap the result in if the block ends without error.
+
+    A reload that can write the database in place (`Build.start_from_previous`) commits
+    one transaction instead: nothing to swap, and an error or a kill leaves the database
+    as it was (DuckDB rolls back what was not committed).
+    """
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"{db_path.parent}: cannot create this folder ({exc.strerror}); "
+                            "choose another place with --db") from None
+    with exclusive_lock(db_path):
+        _remove_stale_temporaries(db_path)
+        temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+        build = Build(temporary, db_path)
+        try:
+            yield build
+            build.close()
+            if not build.in_place:
+                _fsync(temporary)
+                # the log of a reload in place killed after its commit belongs to the old file
+                with contextlib.suppress(FileNotFoundError):
+                    db_path.with_name(db_path.name + ".wal").unlink()
+                os.replace(temporary, db_path)
+                _fsync(db_path.parent)
+        finally:
+            build.close()
+            for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+
+def _remove_stale_temporaries(db_path: Path) -> None:
+    for stale in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class Build:
+    """The database being built in a temporary file; every change is in one transaction."""
+
+    def __init__(self, path: Path, previous: Path) -> None:
+        self.path = path
+        self.previous = previous
+        self.load_id = 0
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._in_transaction = False
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._pending_postmortems = 0
+        self.in_place = False  # writing `previous` itself (see `start_from_previous`)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise RuntimeError("the build has not started")
+        return self._con
+
+    # --- starting -----------------------------------------------------------------------
+
+    def start_empty(self, settings: CorpusSettings, version: str) -> None:
+        """A new file with the schema, the settings and the previous load history."""
+        self._connect()
+        self.con.execute(schema_sql())
+        self._copy_load_history()
+        self.load_id = self._next_load_id()
+        self.insert("meta", pa.table({
+            "key": ["schema_version", "pmanalytics_version", SETTINGS_KEY],
+            "value": [str(SCHEMA_VERSION), version, settings_sha256(settings)],
+        }))
+        rows = settings.as_rows()
+        self.insert("settings", pa.table({"key": [k for k, _ in rows], "value": [v for _, v in rows]}))
+
+    def start_from_previous(self) -> None:
+        """The previous file, to which a reload applies what changed in one transaction.
+
+        In place when no other process has the database open: copying a database of
+        100,000 postmortems (300 MB) would take longer than the whole reload. A reader
+        holding it open (a notebook) keeps its view: the reload then works on a copy that
+        is swapped in at the end, as a full load does.
+        """
+        try:
+            self._connect(self.previous)
+            self.in_place = True
+        except duckdb.IOException:  # DuckDB's lock: another process has the file open
+            shutil.copyfile(self.previous, self.path)
+            self._connect()
+        self.load_id = self._next_load_id()
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+
+    def _connect(self, path: Path | None = None) -> None:
+        self._con = duckdb.connect(str(path or self.path), config={"memory_limit": BUILD_MEMORY_LIMIT})
+        self._con.execute("SET TimeZone = 'UTC'")
+
+    def _copy_load_history(self) -> None:
+        """Keep the `loads` rows of the previous database (if it can be read)."""
+        if not self.previous.exists():
+            return
+        try:
+            self.con.execute("ATTACH ? AS previous (READ_ONLY)", [str(self.previous)])
+        except duckdb.Error:
+            return  # unreadable or locked by a writer: the history restarts, the load goes on
+        try:
+            (has_loads,) = self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'loads'"
+            ).fetchall()
+            if has_loads[0]:
+                self.con.execute("INSERT INTO loads SELECT * FROM previous.loads")
+        except duckdb.Error:
+            pass
+        finally:
+            self.con.execute("DETACH previous")
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def insert(self, table: str, rows: pa.Table) -> None:
+        _insert(self.con, table, rows)
+
+    def add_rows(self, batch: Batch) -> None:
+        """Queue the rows of a batch's postmortems and incidents, but of those its results no longer hold.
+
+        The rules leave in each result only the postmortems and incidents they kept: the
+        rows of the others (by `pm_index` and `incident_index`) are left out.
+        """
+        kept = {id(ref) for result in batch.results for ref in (*result.postmortems, *result.incidents)}
+        dropped_pms = [i for i, ref in enumerate(batch.refs) if id(ref) not in kept]
+        dropped_incidents = [i for i, ref in enumerate(batch.incident_refs) if id(ref) not in kept]
+        for name, rows in batch.tables.items():
+            index, dropped = ((tables.INCIDENT_INDEX, dropped_incidents) if name == "incidents"
+                              else (tables.PM_INDEX, dropped_pms))
+            if dropped:
+                import pyarrow.compute as pc  # only for duplicate ids: slow to import (70 ms)
+
+                rows = rows.filter(pc.invert(pc.is_in(rows[index], pa.array(dropped, tables.INT))))
+            self._pending.setdefault(name, []).append(rows.drop_columns([index]))
+        self._pending_postmortems += len(batch.refs)
+        if self._pending_postmortems >= INSERT_EVERY_POSTMORTEMS:
+            self.flush()
+
+    def add_results(self, results: Sequence[FileResult]) -> None:
+        """Queue the `files` rows and problems of results that the rules are done with."""
+        self._pending.setdefault("files", []).append(tables.file_table(results))
+        problems = [p for r in results for p in r.problems]
+        self._pending.setdefault("load_problems", []).append(tables.problem_table(problems, self.load_id))
+
+    def flush(self) -> None:
+        """Insert the queued rows (in one transaction of their own, unless one is open)."""
+        if not self._pending:
+            return
+        with self._transaction():
+            for name, parts in self._pending.items():
+                self.insert(name, pa.concat_tables(parts))
+        self._pending, self._pending_postmortems = {}, 0
+
+    def delete_postmortems(self, ids: Iterable[str]) -> None:
+        """Remove every row of these postmortems from every table that holds them."""
+        with self._ids(ids):
+            for name in POSTMORTEM_TABLES:
+                self.con.execute(f"DELETE FROM {name} WHERE postmortem_id IN (SELECT id FROM wanted_ids)")
+
+    def postmortem_ids_of(self, paths: Iterable[str]) -> list[str]:
+        """The ids of the postmortems loaded from these files."""
+        with _registered(self.con, "wanted_paths", path=(list(paths), tables.TEXT)):
+            rows = self.con.execute(
+                "SELECT postmortem_id FROM postmortems WHERE source_path IN (SELECT path FROM wanted_paths)"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def holders(self, ids: Iterable[str]) -> list[tuple[str, str, int | None, str, str | None]]:
+        """(postmortem_id, source_path, source_line, source_format, file's content_sha256) of the
+        loaded postmortems with these ids."""
+        with self._ids(ids):
+            return self.con.execute(
+                "SELECT p.postmortem_id, p.source_path, p.source_line, p.source_format, f.content_sha256 "
+                "FROM postmortems p LEFT JOIN files f ON f.path = p.source_path "
+                "WHERE p.postmortem_id IN (SELECT id FROM wanted_ids)"
+            ).fetchall()
+
+    def _ids(self, ids: Iterable[str]) -> contextlib.AbstractContextManager[None]:
+        return _registered(self.con, "wanted_ids", id=(list(ids), tables.TEXT))
+
+    def apply_tracker(self, validator: Validator, rewrite: Callable[[str], bool] = lambda _id: True) -> None:
+        """Run the tracker overlay on the stored actions; store the result for the ids `rewrite` accepts.
+
+        The overlay (`validate`) needs, for each postmortem that `actions.*` rows name,
+        how many actions it has and those whose id a row names, with their progress: they
+        are read back as stand-ins, and what the overlay changed is written back, the
+        updated actions by rowid and the rows it added whole. The problems of every
+        tracker row come out right whatever is written: a reload rewrites only the
+        postmortems it read again.
+        """
+        self.flush()
+        wanted = validator.tracker_ids
+        if not wanted:
+            return
+        named = {(row.postmortem_id, row.action_id) for r in validator.trackers for row in r.actions if row.action_id}
+        with self._transaction(), self._ids(wanted), _registered(
+            self.con, "named_actions", postmortem_id=([pm_id for pm_id, _ in named], tables.TEXT),
+            action_id=([action_id for _, action_id in named], tables.TEXT),
+        ):
+            counts = self.con.execute(
+                "SELECT p.postmortem_id, count(a.postmortem_id) FROM postmortems p "
+                "LEFT JOIN actions a ON a.postmortem_id = p.postmortem_id AND NOT a.is_from_tracker "
+                "WHERE p.postmortem_id IN (SELECT id FROM wanted_ids) GROUP BY p.postmortem_id"
+            ).fetchall()
+            stored = self.con.execute(
+                "SELECT a.rowid, a.postmortem_id, a.action_id, a.status, a.status_as_written, a.closed_date "
+                "FROM actions a SEMI JOIN named_actions n "
+                "ON a.postmortem_id = n.postmortem_id AND a.action_id = n.action_id WHERE NOT a.is_from_tracker"
+            ).fetchall()
+            tracked = {pm_id: TrackedActions(count) for pm_id, count in counts}
+            stand_ins = [(rowid, _stand_in(*row)) for rowid, *row in stored]
+            for _, action in stand_ins:
+                tracked[action.postmortem_id].by_id.setdefault(action.action_id, []).append(action)
+            validator.overlay_tracker(tracked)
+            self._update_actions([(rowid, a) for rowid, a in stand_ins
+                                  if a.is_tracker_updated and rewrite(a.postmortem_id)])
+            self.insert("actions", tables.action_table(
+                [a for pm_id, t in tracked.items() if rewrite(pm_id) for a in t.added]))
+
+    def _update_actions(self, updated: list[tuple[int, Action]]) -> None:
+        with _registered(
+            self.con, "updated_actions", row_id=([rowid for rowid, _ in updated], pa.int64()),
+            status=([a.status for _, a in updated], tables.TEXT),
+            status_as_written=([a.status_as_written for _, a in updated], tables.TEXT),
+            closed_date=([a.closed_date for _, a in updated], tables.DATE),
+        ):
+            self.con.execute(
+                "UPDATE actions SET status = u.status, status_as_written = u.status_as_written, "
+                "closed_date = u.closed_date, is_tracker_updated = TRUE "
+                "FROM updated_actions u WHERE actions.rowid = u.row_id"
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction for the block, unless one is already open."""
+        if self._in_transaction:
+            yield
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_transaction = False
+
+    def replace_files(self, results: Sequence[FileResult], removed: Iterable[str] = ()) -> None:
+        """The `files` rows of `results` (and none for `removed`), replacing those of the same paths."""
+        self._delete_paths("files", "path", [r.file.path for r in results] + list(removed))
+        if results:
+            self.insert("files", tables.file_table(results))
+
+    def replace_problems(self, paths: Iterable[str], problems: Sequence[Problem]) -> None:
+        """`problems` replace every problem of `paths`; all problems then belong to this load."""
+        self._delete_paths("load_problems", "path", paths)
+        self.con.execute("UPDATE load_problems SET load_id = ?", [self.load_id])
+        if problems:
+            self.insert("load_problems", tables.problem_table(problems, self.load_id))
+
+    def replace_cache(self, entries: dict[str, tuple[str | None, str]]) -> None:
+        """The parse cache: path → (content hash, cached parse result as JSON)."""
+        self.con.execute("DELETE FROM parse_cache")
+        self.insert("parse_cache", pa.table({
+            "path": pa.array(list(entries), tables.TEXT),
+            "content_sha256": pa.array([sha for sha, _ in entries.values()], tables.TEXT),
+            "result_json": pa.array([text for _, text in entries.values()], tables.TEXT),
+        }))
+
+    def _delete_paths(self, table: str, column: str, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        if not paths:
+            return
+        with _registered(self.con, "gone_paths", path=(paths, tables.TEXT)):
+            self.con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT path FROM gone_paths)")
+
+    # --- finishing ----------------------------------------------------------------------
+
+    def _next_load_id(self) -> int:
+        ((last,),) = self.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()
+        return int(last) + 1
+
+    def summary(self, settings_digest: bytes) -> Summary:
+        """What the build holds, counted from its tables.
+
+        The fingerprint is SHA-256 over each file's path and content hash, in path order,
+        then `settings_digest` (see `pipeline`), computed where the rows are.
+        """
+        self.flush()
+        ((loaded,),) = self.con.execute("SELECT count(*) FROM postmortems").fetchall()
+        ((skipped,),) = self.con.execute("SELECT count(*) FROM files WHERE outcome = 'skipped'").fetchall()
+        problems = tuple(
+            Problem(path, line, level, message, field)
+            for path, line, level, message, field in self.con.execute(
+                "SELECT path, line, level, message, field FROM load_problems ORDER BY path, rowid"
+            ).fetchall()
+        )
+        return Summary(
+            loaded=int(loaded),
+            rejected=sum(1 for p in problems if p.level == "error"),
+            skipped=int(skipped),
+            warnings=sum(1 for p in problems if p.level == "warning"),
+            problems=problems,
+            fingerprint=self._fingerprint(settings_digest),
+        )
+
+    def _fingerprint(self, settings_digest: bytes) -> str:
+        """SHA-256 over each file's path and content hash, in path order, then the settings.
+
+        Streamed in chunks: one string of every path would need the memory that the build
+        keeps small (it ran out at 100,000 files under a 64 MB limit).
+        """
+        digest = hashlib.sha256()
+        result = self.con.execute(
+            "SELECT path, content_sha256 FROM files WHERE content_sha256 IS NOT NULL ORDER BY path")
+        while rows := result.fetchmany(FINGERPRINT_ROWS):
+            digest.update("".join(f"{path}\0{sha}\n" for path, sha in rows).encode())
+        digest.update(settings_digest)
+        return digest.hexdigest()
+
+    def finish(self, record: LoadRecord) -> None:
+        """Add the `loads` row, commit and checkpoint; the file is then ready to be swapped in."""
+        self.flush()
+        self.con.execute(
+            "INSERT INTO loads (load_id, loaded_at, corpus_path, corpus_fingerprint, files_seen, loaded, rejected, "
+            "skipped, warnings, duration_seconds, pmanalytics_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.load_id, record.loaded_at, record.corpus_path, record.corpus_fingerprint, record.files_seen,
+             record.loaded, record.rejected, record.skipped, record.warnings, record.duration_seconds,
+             record.pmanalytics_version],
+        )
+        if self._in_transaction:
+            self.con.execute("COMMIT")
+            self._in_transaction = False
+        self.con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Insert `rows` (columns named as in the schema; the batch indexes are left out)."""
+    if rows.num_rows == 0:
+        return
+    columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
+    with _registered(con, "incoming_rows", rows):
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
+
+
+@contextlib.contextmanager
+def _registered(
+    con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | None = None, **columns: tuple[list[Any], pa.DataType]
+) -> Iterator[None]:
+    """`rows` (or a table of `columns`, each values and type) visible to queries as `name` in the block."""
+    if rows is None:
+        rows = pa.table({column: pa.array(values, kind) for column, (values, kind) in columns.items()})
+    con.register(name, rows)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _stand_in(
+    postmortem_id: str, action_id: str, status: str, status_as_written: str | None, closed_date: dt.date | None
+) -> Action:
+    """A stored action as the tracker overlay sees it: its ids and progress, nothing else."""
+    return Action(postmortem_id=postmortem_id, action_id=action_id, position=None, description="",
+                  action_type=None, owner=None, due_date=None, status=status,
+                  status_as_written=status_as_written, closed_date=closed_date, source_path="", source_line=None)
+
+
+def postmortem_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
+    """The postmortems and every table that hangs off them, as the DataFrames a database gives.
+
+    Used by `check --blameless`, which stores nothing: the rows go through an in-memory
+    DuckDB with the schema, so the figures see exactly the types of a loaded database.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(schema_sql())
+        for name, rows in tables.postmortem_tables(pms).items():
+            _insert(con, name, rows)
+        return {name: con.execute(f"SELECT * FROM {name}").df() for name in POSTMORTEM_TABLES}
+    finally:
+        con.close()

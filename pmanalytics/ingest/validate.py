@@ -1,0 +1,209 @@
+"""Stage 3: the rules that look across files (contract sections 2 and 5).
+
+- Duplicate ids: the first postmortem in path order is kept, the others rejected.
+- The tracker overlay: `actions.*` rows update the status and closed date of the
+  matching Markdown action, or add actions.
+- Incidents: one row per incident id, first in path order.
+
+The first and last rules only look backwards in path order, so :class:`Validator`
+applies them as results arrive, and a result is final once added: a load streams
+100,000 files through it and stores each batch right away. The overlay needs every
+postmortem, so it runs at the end, on the actions of the postmortems the tracker names,
+wherever they are held (in memory for `check`, in the database being built for `load`);
+only the tracker results wait for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pmanalytics.corpus.records import Action, FileResult, Incident, IncidentRef, Postmortem, PostmortemRef, Problem
+
+AnyPostmortem = Postmortem | PostmortemRef
+
+
+@dataclass
+class ValidCorpus:
+    """What will be stored: every loaded record, every problem, every file's outcome."""
+
+    results: list[FileResult]
+    postmortems: list[Postmortem] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return len(self.postmortems)
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.rejected for r in self.results)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.results if r.outcome == "skipped")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.level == "warning")
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+def validate(results: list[FileResult]) -> ValidCorpus:
+    """Apply the cross-file rules to fully parsed results; `results` must be in path order."""
+    validator = Validator()
+    for result in results:
+        validator.add(result)
+    kept = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
+    named = validator.tracker_ids
+    tracked = {pm.postmortem_id: TrackedActions.of(pm.actions) for pm in kept if pm.postmortem_id in named}
+    validator.overlay_tracker(tracked)
+    for pm in kept:
+        if pm.postmortem_id in tracked:
+            pm.actions.extend(tracked[pm.postmortem_id].added)
+    incidents = [incident for r in results for incident in r.incidents if isinstance(incident, Incident)]
+    return ValidCorpus(results, kept, incidents, [p for r in results for p in r.problems])
+
+
+@dataclass
+class TrackedActions:
+    """What the tracker overlay needs of the actions of one kept postmortem that rows name."""
+
+    count: int  # how many it has: a row added to it takes the next number
+    by_id: dict[str, list[Action]] = field(default_factory=dict)  # those that rows may name, by id
+    added: list[Action] = field(default_factory=list)  # the rows added to it, in order
+
+    @classmethod
+    def of(cls, actions: list[Action]) -> TrackedActions:
+        tracked = cls(len(actions))
+        for action in actions:
+            tracked.by_id.setdefault(action.action_id, []).append(action)
+        return tracked
+
+
+class Validator:
+    """The cross-file rules over results fed in path order (see the module docstring).
+
+    After `add`, a result holds only its kept postmortems and incidents (records or
+    references alike), and its final problems and outcome, unless it has tracker rows:
+    those are in `trackers` until `overlay_tracker`.
+    """
+
+    def __init__(self) -> None:
+        self.trackers: list[FileResult] = []
+        self._first_path: dict[str, str] = {}
+        self._first_incident: dict[str, str] = {}
+
+    def add(self, result: FileResult) -> None:
+        """Take the next result in path order."""
+        self._unique_postmortems(result)
+        self._unique_incidents(result)
+        if result.actions:
+            self.trackers.append(result)
+
+    @staticmethod
+    def is_final(result: FileResult) -> bool:
+        """Whether an added result is done with; one with tracker rows waits for the overlay."""
+        return not result.actions
+
+    @property
+    def tracker_ids(self) -> set[str]:
+        """The postmortem ids that `actions.*` rows name."""
+        return {row.postmortem_id for result in self.trackers for row in result.actions}
+
+    def overlay_tracker(self, tracked: Mapping[str, TrackedActions]) -> None:
+        """Apply the `actions.*` rows to the actions of each kept postmortem they name.
+
+        `tracked` maps the id of every kept postmortem that the rows name (others may be
+        present) to its actions: those the rows match are updated in place, the rows
+        added are appended to `added`.
+        """
+        _overlay_tracker(self.trackers, tracked)
+
+    def _unique_postmortems(self, result: FileResult) -> None:
+        for pm in list(result.postmortems):
+            first = self._first_path.get(pm.postmortem_id)
+            if first is None:
+                self._first_path[pm.postmortem_id] = _where(pm.source_path, pm.source_line, pm.source_format)
+                continue
+            reason = (
+                f"duplicate id {pm.postmortem_id!r}: already used by {first} "
+                "(give this postmortem its own id)"
+            )
+            _reject_postmortem(result, pm, reason)
+
+    def _unique_incidents(self, result: FileResult) -> None:
+        kept: list[Incident | IncidentRef] = []
+        for incident in result.incidents:
+            first = self._first_incident.get(incident.incident_id)
+            if first is None:
+                self._first_incident[incident.incident_id] = f"{incident.source_path}:{incident.source_line}"
+                kept.append(incident)
+                continue
+            _reject_row(result, incident.source_line,
+                        f"duplicate incident id {incident.incident_id!r}: already used by {first}")
+        result.incidents = kept
+
+
+def _where(path: str, line: int | None, source_format: str) -> str:
+    return path if source_format == "markdown" or line is None else f"{path}:{line}"
+
+
+def _reject_postmortem(result: FileResult, pm: AnyPostmortem, reason: str) -> None:
+    result.postmortems.remove(pm)
+    result.rejected += 1
+    error = Problem(result.file.path, pm.source_line, "error", reason)
+    if result.file.kind == "postmortem":
+        result.outcome = "rejected"
+        result.problems = [error]
+    else:
+        line = pm.source_line
+        result.problems = [p for p in result.problems if p.line != line] + [error]
+
+
+def _overlay_tracker(results: list[FileResult], tracked: Mapping[str, TrackedActions]) -> None:
+    for result in results:
+        kept: list[Action] = []
+        for row in result.actions:
+            actions = tracked.get(row.postmortem_id)
+            if actions is None:
+                _reject_row(result, row.source_line,
+                            f"action for postmortem {row.postmortem_id!r}, which is not in the corpus "
+                            "(fix postmortem_id)")
+                continue
+            matches = actions.by_id.get(row.action_id) if row.action_id else None
+            if matches:
+                for action in matches:
+                    _update(action, row)
+                continue
+            if not row.description:
+                _reject_row(result, row.source_line,
+                            f"action {row.action_id or '(no id)'} matches no action of "
+                            f"{row.postmortem_id!r} and has no Action text to add it")
+                continue
+            actions.count += 1
+            row.action_id = row.action_id or f"{row.postmortem_id}#{actions.count}"
+            actions.added.append(row)
+            actions.by_id.setdefault(row.action_id, []).append(row)
+            kept.append(row)
+        result.actions = kept
+
+
+def _update(action: Action, row: Action) -> None:
+    """The tracker is the source of truth for progress: its status and closed date win."""
+    if row.status_as_written:
+        action.status = row.status
+        action.status_as_written = row.status_as_written
+        action.closed_date = row.closed_date
+    elif row.closed_date is not None:
+        action.closed_date = row.closed_date
+    action.is_tracker_updated = True
+
+
+def _reject_row(result: FileResult, line: int | None, reason: str) -> None:
+    result.rejected += 1
+    result.problems.append(Problem(result.file.path, line, "error", reason))

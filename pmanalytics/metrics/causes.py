@@ -1,0 +1,127 @@
+"""What keeps breaking: root-cause categories, their trend, and recurrence (contract 4.5).
+
+A postmortem citing a category twice counts once. Shares are over all the postmortems of
+the group, those citing no category included (contract 4.2 `root_causes`, definition
+`root_causes`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmanalytics.database import Database
+from pmanalytics.metrics.groups import quarter_label
+from pmanalytics.metrics.headline import RECURRENCE_PAIRS, recurrence_params
+from pmanalytics.metrics.scope import Scope, run
+
+
+def root_causes_by_period(db: Database, scope: Scope) -> pd.DataFrame:
+    """Count and share of postmortems citing each category, per quarter.
+
+    Columns: period, category, postmortems (citing it), period_postmortems, share.
+    """
+    return run(db, f"""
+        cited AS (
+            SELECT DISTINCT {quarter_label("p.started_at")} AS period, r.category, p.postmortem_id
+            FROM scoped_postmortems p JOIN root_causes r USING (postmortem_id)
+        ),
+        totals AS (
+            SELECT {quarter_label("p.started_at")} AS period, count(*) AS period_postmortems
+            FROM scoped_postmortems p GROUP BY period
+        )
+        SELECT c.period, c.category, count(*) AS postmortems, t.period_postmortems,
+               count(*) / t.period_postmortems AS share
+        FROM cited c JOIN totals t USING (period)
+        GROUP BY c.period, c.category, t.period_postmortems
+        ORDER BY c.period, postmortems DESC, c.category
+    """, scope, tz=scope.timezone)
+
+
+def root_causes_by_service(db: Database, scope: Scope) -> pd.DataFrame:
+    """Postmortems per service and category. Columns: service_name, category, postmortems."""
+    return run(db, """
+        cited AS (
+            SELECT DISTINCT s.service_name, r.category, p.postmortem_id
+            FROM scoped_postmortems p
+            JOIN services s USING (postmortem_id) JOIN root_causes r USING (postmortem_id)
+        )
+        SELECT service_name, category, count(*) AS postmortems
+        FROM cited GROUP BY ALL ORDER BY postmortems DESC, service_name, category
+    """, scope)
+
+
+def category_co_occurrence(db: Database, scope: Scope) -> pd.DataFrame:
+    """How often two categories are cited by the same postmortem (each pair once, a < b).
+
+    Columns: category_a, category_b, postmortems.
+    """
+    return run(db, """
+        cited AS (
+            SELECT DISTINCT r.postmortem_id, r.category
+            FROM root_causes r JOIN scoped_postmortems p USING (postmortem_id)
+        )
+        SELECT a.category AS category_a, b.category AS category_b, count(*) AS postmortems
+        FROM cited a JOIN cited b ON a.postmortem_id = b.postmortem_id AND a.category < b.category
+        GROUP BY ALL ORDER BY postmortems DESC, category_a, category_b
+    """, scope)
+
+
+def recurring_pairs(db: Database, scope: Scope) -> pd.DataFrame:
+    """Each (earlier → later) pair behind a recurrence, with what they share.
+
+    Columns: postmortem_id, started_at, earlier_postmortem_id, earlier_started_at,
+    days_between, service_names, categories, title, earlier_title.
+    """
+    return run(db, RECURRENCE_PAIRS + """
+        SELECT pr.postmortem_id, pr.started_at, pr.earlier_postmortem_id, pr.earlier_started_at,
+               (epoch(pr.started_at) - epoch(pr.earlier_started_at)) / 86400 AS days_between,
+               array_to_string(pr.service_names, ', ') AS service_names,
+               array_to_string(pr.categories, ', ') AS categories,
+               later.title, earlier.title AS earlier_title
+        FROM recurrence_pairs pr
+        JOIN postmortems later ON later.postmortem_id = pr.postmortem_id
+        JOIN postmortems earlier ON earlier.postmortem_id = pr.earlier_postmortem_id
+        ORDER BY pr.started_at, pr.postmortem_id, pr.earlier_started_at
+    """, scope, **recurrence_params(scope))
+
+
+def recurred_with_open_fix(db: Database, scope: Scope) -> pd.DataFrame:
+    """Recurring incidents for which an earlier incident's action was still open, naming it.
+
+    Columns: postmortem_id, title, earlier_postmortem_id, action_id, description, owner_team,
+    status, due_date.
+    """
+    return run(db, RECURRENCE_PAIRS + """
+        SELECT f.postmortem_id, later.title, f.earlier_postmortem_id, f.action_id, f.description,
+               CASE WHEN f.owner IS NULL THEN '(no owner)'
+                    WHEN f.owner IN (SELECT team_name FROM teams) THEN f.owner
+                    ELSE '(other owner)' END AS owner_team,
+               f.status, f.due_date
+        FROM open_fixes f JOIN postmortems later ON later.postmortem_id = f.postmortem_id
+        ORDER BY later.started_at, f.postmortem_id, f.earlier_postmortem_id, f.action_id
+    """, scope, **recurrence_params(scope))
+
+
+def top_recurring(db: Database, scope: Scope, limit: int = 10) -> pd.DataFrame:
+    """Service × category combinations that recur most in the scope.
+
+    Columns: service_name, category, recurring (postmortems that recur on it), postmortems.
+    """
+    return run(db, RECURRENCE_PAIRS + """,
+        shared AS (
+            SELECT DISTINCT pr.postmortem_id, s.service_name, c.category
+            FROM recurrence_pairs pr, unnest(pr.service_names) AS s(service_name),
+                 unnest(pr.categories) AS c(category)
+        ),
+        totals AS (
+            SELECT DISTINCT s.service_name, r.category, p.postmortem_id
+            FROM scoped_postmortems p JOIN services s USING (postmortem_id)
+            JOIN root_causes r USING (postmortem_id) WHERE r.category <> 'other'
+        )
+        SELECT t.service_name, t.category, count(DISTINCT sh.postmortem_id) AS recurring,
+               count(DISTINCT t.postmortem_id) AS postmortems
+        FROM totals t LEFT JOIN shared sh USING (service_name, category)
+        GROUP BY ALL HAVING count(DISTINCT sh.postmortem_id) > 0
+        ORDER BY recurring DESC, postmortems DESC, t.service_name, t.category
+        LIMIT $limit
+    """, scope, limit=limit, **recurrence_params(scope))

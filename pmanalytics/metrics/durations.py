@@ -1,0 +1,54 @@
+"""Time to detect, mitigate and resolve (contract 4.3): medians, p90 and distributions.
+
+Never a bare mean: per-group median and p90, and the raw durations for an ECDF or a
+log-scale histogram. A duration whose end is after as_of is not known yet; a negative
+one (timestamps out of order) is left out and counted.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmanalytics.database import Database
+from pmanalytics.metrics.groups import dimension
+from pmanalytics.metrics.scope import Scope, run
+
+STAGES = {"detect": "detected_at", "mitigate": "mitigated_at", "resolve": "resolved_at"}
+
+
+def _stage_rows(by_key: str, join: str) -> str:
+    selects = [
+        f"""SELECT '{stage}' AS stage, {by_key} AS group_key, p.postmortem_id,
+                   (epoch(p.{column}) - epoch(p.started_at)) / 60 AS minutes
+            FROM scoped_postmortems p {join} WHERE p.{column} <= $as_of"""
+        for stage, column in STAGES.items()
+    ]
+    return "stage_rows AS (" + " UNION ALL ".join(selects) + ")"
+
+
+def stage_durations(db: Database, scope: Scope) -> pd.DataFrame:
+    """Every known duration: columns stage (detect|mitigate|resolve), postmortem_id, minutes.
+
+    Negative durations are excluded here (see `stage_duration_summary` for their count).
+    """
+    return run(db, _stage_rows("NULL", "") + """
+        SELECT stage, postmortem_id, minutes FROM stage_rows WHERE minutes >= 0
+        ORDER BY stage, minutes
+    """, scope)
+
+
+def stage_duration_summary(db: Database, scope: Scope, by: str = "period") -> pd.DataFrame:
+    """Median and p90 minutes per stage and group, with the left-out count.
+
+    Columns: stage, group_key, n, median_minutes, p90_minutes, left_out.
+    """
+    key, join = dimension(by)
+    return run(db, _stage_rows(key, join) + """
+        SELECT stage, group_key,
+               count(*) FILTER (minutes >= 0) AS n,
+               quantile_cont(minutes, 0.5) FILTER (minutes >= 0) AS median_minutes,
+               quantile_cont(minutes, 0.9) FILTER (minutes >= 0) AS p90_minutes,
+               count(*) FILTER (minutes < 0) AS left_out
+        FROM stage_rows GROUP BY stage, group_key
+        ORDER BY CASE stage WHEN 'detect' THEN 1 WHEN 'mitigate' THEN 2 ELSE 3 END, group_key
+    """, scope, tz=scope.timezone)

@@ -1,0 +1,1432 @@
+"""Draft front matter for legacy postmortems: Markdown written before pmanalytics.
+
+`migrate(src, out)` copies every postmortem of `src` into `out` (never writing into
+`src`). A file that has no front matter gets one drafted from its own text; a file that
+already has one is copied unchanged, and so are README/template files, `pmanalytics.toml`
+and the exports (the same files `discover` finds, so that `pmanalytics check OUT` sees
+the corpus the loader would see). Each drafted value carries a YAML comment that says
+where it came from (`# found: …`, `# guessed from …`, `# default: …`) or, when it could
+not be read, why it is left empty (`# missing: …`). `OUT/_migration_report.md` and
+`OUT/_migration_report.csv` list, per file, what was found, guessed and missing, and what
+`pmanalytics check OUT` says of it. A wrong guess is worse than none: every rule below
+stays silent rather than invent. Line numbers in comments are those of the original file.
+
+Identity
+    id         the file name up to " - " (`PM2021-005 - Title.md` → `PM2021-005`), else the
+               whole name without `.md`; guessed.
+    title      the first `# ` heading before the first `## `; found. Else the file name after
+               " - "; guessed.
+    severity   a line `Severity: S2` / `Sévérité : 2` whose value the contract understands;
+               found. Else `--severity`; default. Else left empty, so that the loader
+               rejects the file with "missing required key severity" until a person fills it.
+
+Times (from the timeline section, `## Timeline` / `## Chronologie` …)
+    events     list items and table rows that start with a date and/or time. A date is
+               `YYYY-MM-DD` (four-digit year); a time `HH:MM` or `14h05`. Placeholders
+               (`HH:mm`, `??`, `--:--`, `2022-05-??`, a five-digit year, `20xx`) make an
+               event unreadable: it is kept in order but gives no time. `~` marks an
+               approximate time and a range (`09:00 - 11:00`) gives its start; both are
+               said in the comment. Footnote markers (`[^1]`) are ignored. A time without
+               a date takes the date of the event before, or of a `Date: YYYY-MM-DD` line,
+               and moves to the next day when the clock goes backwards. The row of the
+               DFDS template (`Short event description`) is ignored.
+    zone       a zone written in the timeline (`All times in CET.`, a `Time (UTC)` header,
+               `Toutes les heures sont en UTC.`) gives the offset: UTC/GMT +00:00, CET
+               +01:00, CEST +02:00, WET +00:00, WEST/BST +01:00, EET +02:00, EEST +03:00,
+               EST -05:00, EDT -04:00, PST -08:00, PDT -07:00, or `UTC+2`. The abbreviation
+               is taken at its word: CET is +01:00 even in summer (the `# Times:` comment
+               says so when the incident fell in summer time and local time may have been
+               meant).
+               A zone written on an event wins for that event. No zone, or two different
+               ones: times are written without an offset (the corpus time zone applies).
+    started_at the first event of the timeline, in document order, when its date and
+               time are readable; otherwise left empty (a later event is not the start).
+    stages     detected_at, mitigated_at and resolved_at each come from two sources,
+               cross-checked:
+               - the first event (at or after started_at) whose text says, as whole words,
+                 detected: detected, detection, detect, alert, alerts, alerted, alerting,
+                   alarm, alarms, reported, report, notified, informed, noticed, became
+                   aware, discovery, paged · détecté, détectée, détection, alerte, alertes,
+                   alerté, signalé, signalée, remonté, notifié, prévenu;
+                 mitigated: mitigated, mitigation, rolled back, roll back, rollback,
+                   reverted, workaround, downgraded · atténué, atténuation, mitigé,
+                   contourné, contournement, retour arrière;
+                 resolved: resolved, resolution, restored, recovered, recovery, back to
+                   normal, operational, solved, closed · résolu, résolue, rétabli, rétablie,
+                   rétablissement, restauré, restaurée, retour à la normale, clos, clôturé;
+                 unless the five words before it in its clause hold not, no, never,
+                 without, attempt(ed), tried, try(ing), began, begin, plan(ned), decided,
+                 decision, considered, …n't · non, pas, jamais, sans, aucun(e), tenté,
+                 tentative, essayé, prévu, décidé ("No alert fired", "Attempted a
+                 rollback" do not count);
+               - a summary line `Time to detection: 8 minutes` (also Time to detect, TTD,
+                 Temps/Délai de détection), `Time to mitigation` (TTM, Temps de
+                 mitigation), `Time to recovery` / `resolution` / `restore` (TTR, Temps de
+                 rétablissement / résolution), counted from started_at. Durations are
+                 written in days, hours, minutes (`19 hours 43 minutes`, `1h30`, `11 Days`);
+                 `N/A`, `?` and `YYY` are "not stated". Two values agree when they are
+                 within half the smallest unit written (1 minute for minutes, 30 minutes
+                 for hours, 12 hours for days).
+               Decision: both agree → the event's time. They disagree, but the summary
+               line lands on a timeline event (a keyword event within the tolerance, or,
+               for a duration in minutes, any event at that very minute) → that event: the
+               author's own figure, confirmed by the timeline, wins over a keyword guess.
+               They disagree otherwise → left empty, both values in the comment. Only the
+               event → it. Only the summary line → used only if it lands on an event,
+               because a duration may count from another moment than the first event.
+               A stage before started_at, or a detection or mitigation after resolved_at,
+               is left empty.
+
+Root causes (from the root-cause section — Root cause analysis, Root causes,
+Contributing factors, Causes profondes, Facteurs contributifs … — and from lines
+`Category: …` / `Catégorie : …` anywhere)
+    A Category value that is a contract category or one of its aliases (`config`,
+    `réseau`, …) is found. Otherwise the text (accents and case ignored, inline code and
+    link targets removed) is matched, whole words only, against the keyword rules below
+    (`*` matches any ending; longer keywords first, so "memory leak" is software and not
+    capacity). Each category is suggested once, with the keyword and line that matched
+    it, and the line's text as summary. A Category value no rule matches (`Kubernetes`,
+    `Observability`) suggests nothing.
+
+    category        keywords
+    config          config*, misconfigur*, parametrage, feature flag*
+    deployment      deploy*, deploie*, deploiement, rollout*, roll out, upgrade*,
+                    mise en production, version bump
+    software        bug*, regression*, defect*, memory leak, fuite memoire, fuite de memoire
+    capacity        capacity, capacite, disk full, disque plein, no space left, memory, memoire,
+                    out of memory, oom*, quota*, rate limit*, starvation, exhaust*, epuise*,
+                    saturat*, throttl*
+    dependency      dependenc*, dependance*, third party, vendor*, fournisseur*, prestataire*,
+                    upstream, external service*
+    infrastructure  dns, network*, reseau*, load balancer*, hardware, materiel, aws outage,
+                    azure outage, gcp outage, cloud provider, subnet*, data center, datacenter
+    data            data migration*, database migration*, schema migration*, schema change*,
+                    database schema, migration de donnees, migration de schema, data corruption,
+                    corrupt*, data loss, perte de donnees, donnees corrompues
+    security        security, securite, certificat*, expired, expiry, expiration, expire,
+                    credential*, password*, mot de passe, vulnerab*, cve, attack*, attaque*,
+                    ddos, malicious, malveillant*, intrusion, phishing
+    monitoring      monitor*, supervision, alert*, alarm*, alerte*
+    communication   communication*, escalation, escalade
+    process         runbook*, playbook*, process, processes, processus, procedure*, review*,
+                    revue*, on call, astreinte*, documentation, checklist*
+    tech-debt       tech debt, technical debt, dette technique, legacy, deprecated, end of life,
+                    eol, obsolete*
+
+    Left out on purpose, because in real postmortems they name the platform rather than
+    the cause: a bare "aws"/"azure"/"gcp" (only "aws outage" …), a bare "migration" or
+    "schema" (a platform migration is not a data migration; only "data migration" …),
+    and "escalate" (as in "the issue escalated").
+
+Actions (from the actions section the loader reads: Corrective actions, Action items,
+Remediation, Actions correctives, Plan d'action)
+    Top-level list items (bullets or numbers) become rows of an action table: `[x]` →
+    done, `[ ]` → open, no box → status left empty (which the contract counts as open;
+    the report says how many). A `### Short term` / `### Long term` (court terme, long
+    terme…) sub-heading gives the type. The table is appended at the end of the actions
+    section, after an HTML comment that says it was drafted from the list above; the
+    list itself stays. A section that already has an action table is left as it is.
+
+Everything else of the body is copied byte for byte (a UTF-8 byte-order mark is dropped;
+CRLF files keep CRLF).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from pmanalytics.corpus.document import decode
+from pmanalytics.corpus.fields import Rejection
+from pmanalytics.corpus.records import CorpusFile
+from pmanalytics.corpus.vocabulary import (
+    ACTION_COLUMN_INDEX,
+    ACTION_TYPE_INDEX,
+    CATEGORY_INDEX,
+    SECTION_INDEX,
+    SECTIONS,
+    fold,
+)
+from pmanalytics.corpus.vocabulary import (
+    severity as severity_level,
+)
+from pmanalytics.errors import PmanalyticsError
+from pmanalytics.ingest.discover import discover, link_escapes
+from pmanalytics.ingest.parse import MAX_FILE_BYTES
+
+REPORT_MD = "_migration_report.md"
+REPORT_CSV = "_migration_report.csv"
+FIELDS = ("id", "title", "severity", "started_at", "detected_at", "mitigated_at", "resolved_at", "root_causes")
+STAGES = ("detected_at", "mitigated_at", "resolved_at")
+
+Status = Literal["found", "guessed", "default", "missing"]
+STATUSES: tuple[Status, ...] = ("found", "guessed", "default", "missing")
+
+MIGRATED = "migrated"
+HAS_FRONT_MATTER = "already has front matter"
+SKIPPED = "skipped by the loader"
+COPIED = "copied"
+NOT_READ = "not read"
+
+
+class MigrateError(PmanalyticsError):
+    """SRC or OUT cannot be used, or --severity is not a severity."""
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """One key of the drafted front matter: its value as written, and where it came from."""
+
+    key: str
+    status: Status
+    value: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A suggested root-cause item."""
+
+    category: str
+    summary: str
+    status: Status
+    note: str
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    line: int
+    text: str
+    status: str  # "done", "open" or "" (no checkbox)
+    action_type: str  # "short", "long" or ""
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    """The action rows drafted from a list, and where the table goes (None: no table)."""
+
+    items: tuple[ActionItem, ...]
+    insert_at: int | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What `draft` made of one legacy document."""
+
+    text: str  # the migrated file: front matter + body
+    fields: tuple[Drafted, ...]
+    causes: tuple[Cause, ...]
+    actions: ActionDraft
+    notes: tuple[str, ...]
+    zone: str | None  # how times were read: the `# Times:` line of the front matter
+
+    def field(self, key: str) -> Drafted:
+        return next(f for f in self.fields if f.key == key)
+
+
+@dataclass
+class FileOutcome:
+    """One file of SRC and what migrate did with it."""
+
+    path: str
+    outcome: str
+    reason: str = ""
+    draft: Draft | None = None
+    check: str = ""  # after `check OUT`: "loads", "rejected: …", or "" when not a postmortem
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    source: Path
+    out: Path
+    files: tuple[FileOutcome, ...]
+
+    @property
+    def drafts(self) -> list[tuple[str, Draft]]:
+        return [(f.path, f.draft) for f in self.files if f.draft is not None]
+
+    def outcome_counts(self) -> dict[str, int]:
+        counts = {name: 0 for name in (MIGRATED, HAS_FRONT_MATTER, SKIPPED, COPIED, NOT_READ)}
+        for item in self.files:
+            counts[item.outcome] += 1
+        return counts
+
+    def field_counts(self) -> list[tuple[str, dict[str, int]]]:
+        """Per field, how many migrated documents got it found, guessed, by default, or not."""
+        rows = []
+        for key in FIELDS:
+            counts = {status: 0 for status in STATUSES}
+            for _, draft in self.drafts:
+                counts[draft.field(key).status] += 1
+            rows.append((key, counts))
+        actions = {status: 0 for status in STATUSES}
+        for _, draft in self.drafts:
+            actions["guessed" if draft.actions.items and draft.actions.insert_at is not None else "missing"] += 1
+        rows.append(("actions table", actions))
+        return rows
+
+    def check_counts(self) -> dict[str, int]:
+        checked = [f for f in self.files if f.check]
+        loads = sum(1 for f in checked if f.check == "loads")
+        return {"loads": loads, "rejected": len(checked) - loads}
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def migrate(
+    src: str | Path, out: str | Path, *, severity: str | None = None, force: bool = False, check: bool = True
+) -> MigrationReport:
+    """Copy the corpus `src` into `out`, drafting front matter where a postmortem has none.
+
+    `severity` (S1..S4) stands in for a severity the document does not state. `out` must
+    be outside `src`, and empty unless `force` (then files of the same name are replaced).
+    With `check`, `pmanalytics check OUT` is run and its verdict kept per file.
+    """
+    source, target = Path(src), Path(out)
+    level = _severity_option(severity)
+    files = discover(source)
+    _prepare_out(source, target, force)
+    root = source.resolve()
+    outcomes = [_migrate_file(file, root, target, level) for file in files]
+    report = MigrationReport(source, target, tuple(outcomes))
+    if check:
+        _attach_check(report)
+    write_report(report)
+    return report
+
+
+def _severity_option(written: str | None) -> str | None:
+    if written is None or not written.strip():
+        return None
+    level = severity_level(written)
+    if level is None:
+        raise MigrateError(f"--severity {written!r} is not a severity (write S1, S2, S3 or S4)")
+    return level
+
+
+def _prepare_out(source: Path, out: Path, force: bool) -> None:
+    src, target = source.resolve(), out.resolve()
+    if target == src or target.is_relative_to(src) or src.is_relative_to(target):
+        raise MigrateError(f"{out}: OUT must be outside SRC and not contain it (migrate never writes into SRC)")
+    if target.exists() and not target.is_dir():
+        raise MigrateError(f"{out}: is a file (give a new or empty folder)")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise MigrateError(f"{out}: folder is not empty (give a new or empty folder, or --force to write over it)")
+    target.mkdir(parents=True, exist_ok=True)
+
+
+def _migrate_file(file: CorpusFile, root: Path, out: Path, level: str | None) -> FileOutcome:
+    destination = out / file.path
+    if link_escapes(root, file):
+        return FileOutcome(file.path, NOT_READ, "symbolic link to a file outside the corpus; not copied")
+    if file.kind != "postmortem":
+        _copy(file, destination)
+        return FileOutcome(file.path, SKIPPED if file.kind == "skipped" else COPIED)
+    if file.size_bytes > MAX_FILE_BYTES:
+        _copy(file, destination)
+        return FileOutcome(file.path, NOT_READ, "over the 10 MB limit of a postmortem; copied unchanged")
+    data = Path(file.absolute).read_bytes()
+    try:
+        text = decode(data)
+    except Rejection as exc:
+        _copy(file, destination)
+        return FileOutcome(file.path, NOT_READ, f"{exc}; copied unchanged")
+    if re.match(r"---[ \t]*(?:\r?\n|$)", text):
+        _copy(file, destination)
+        return FileOutcome(file.path, HAS_FRONT_MATTER, "copied unchanged")
+    original = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    result = draft(original.decode("utf-8"), Path(file.path).name, severity=level)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_bytes(result.text.encode("utf-8"))
+    return FileOutcome(file.path, MIGRATED, draft=result)
+
+
+def _copy(file: CorpusFile, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(file.absolute, destination)
+
+
+def _attach_check(report: MigrationReport) -> None:
+    from pmanalytics.ingest.pipeline import check
+
+    result = check(report.out, workers=1)
+    errors: dict[str, str] = {}
+    for problem in result.problems:
+        if problem.level == "error":
+            errors.setdefault(problem.path, problem.message)
+    for item in report.files:
+        is_postmortem = item.outcome in (MIGRATED, HAS_FRONT_MATTER, NOT_READ)
+        if is_postmortem and (report.out / item.path).is_file():
+            message = errors.get(item.path)
+            item.check = f"rejected: {message}" if message else "loads"
+
+
+# --- one document ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int  # 1-based, in the original file
+    text: str  # without the line ending
+    in_fence: bool
+
+
+@dataclass(frozen=True)
+class _Section:
+    heading: str
+    kind: str | None
+    line: int  # heading line number
+    lines: tuple[_Line, ...]  # up to the next `# ` or `## ` heading outside a fence
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def draft(text: str, file_name: str, *, severity: str | None = None) -> Draft:
+    """Draft the front matter of one legacy document; `text` is returned below it unchanged
+    (with an action table appended to the actions section when one was drafted)."""
+    lines = _lines(text)
+    sections = _sections(lines)
+    labels = list(_labelled_lines(lines))
+    notes: list[str] = []
+    fields = [_id(file_name), _title(lines, file_name), _severity(labels, severity)]
+    times, time_notes, zone_note = _times(sections, labels)
+    notes += time_notes
+    fields += times
+    causes = _causes(sections, labels)
+    fields.append(_causes_field(causes))
+    actions = _actions(sections)
+    body = _with_action_table(text, actions)
+    front = _front_matter(file_name, fields, causes, zone_note)
+    return Draft(front + body, tuple(fields), tuple(causes), actions, tuple(notes), zone_note)
+
+
+def _lines(text: str) -> list[_Line]:
+    result = []
+    fence: str | None = None
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
+                fence = None
+            result.append(_Line(number, line, True))
+            continue
+        result.append(_Line(number, line, fence is not None))
+    return result
+
+
+def _is_heading(line: _Line, level: int) -> bool:
+    return not line.in_fence and line.text.startswith("#" * level + " ")
+
+
+def _sections(lines: list[_Line]) -> list[_Section]:
+    sections: list[_Section] = []
+    current: tuple[str, int] | None = None
+    body: list[_Line] = []
+    for line in lines:
+        if _is_heading(line, 1) or _is_heading(line, 2):
+            if current is not None:
+                sections.append(_Section(current[0], _section_kind(current[0]), current[1], tuple(body)))
+            current, body = (line.text.lstrip("#").strip().strip("#").strip(), line.number), []
+            continue
+        if current is not None:
+            body.append(line)
+    if current is not None:
+        sections.append(_Section(current[0], _section_kind(current[0]), current[1], tuple(body)))
+    return sections
+
+
+_SECTION_ALIASES = sorted(
+    ((fold(alias), kind) for kind, aliases in SECTIONS.items() for alias in (kind.replace("_", " "), *aliases)),
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def _section_kind(heading: str) -> str | None:
+    """The contract section of a heading; also "Contributing Factors (findings)" (an alias then more words)."""
+    key = fold(heading)
+    for alias, kind in _SECTION_ALIASES:
+        if key == alias or key.startswith(alias + " "):
+            return kind
+    return None
+
+
+def _loader_section_kind(heading: str) -> str | None:
+    """The section exactly as the loader knows it (an action table elsewhere would not be read)."""
+    return SECTION_INDEX.get(fold(heading.strip().strip("#").strip()))
+
+
+# --- labelled lines: `Label: value` ------------------------------------------------------------
+
+_LABEL = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^:|*_]{1,60}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*"
+    r"(?P<value>.*?)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class _Labelled:
+    line: int
+    label: str  # folded
+    written: str  # the line as written, cleaned
+    value: str
+
+
+def _labelled_lines(lines: list[_Line]) -> Iterator[_Labelled]:
+    """Every `Label: value` line (list item, plain or bold) and two-cell table row, outside fences."""
+    for line in lines:
+        if line.in_fence or line.text.lstrip().startswith("#"):
+            continue
+        stripped = line.text.strip()
+        if stripped.startswith("|"):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if len(cells) == 2 and cells[0] and not set(cells[0]) <= set(":- "):
+                label = cells[0].strip("*_ ").rstrip(":").strip()
+                yield _Labelled(line.number, fold(label), f"{label}: {cells[1]}", cells[1])
+            continue
+        match = _LABEL.match(line.text)
+        if match:
+            label, value = match.group("label").strip(), match.group("value")
+            yield _Labelled(line.number, fold(label), f"{label}: {value}", value)
+
+
+# --- identity --------------------------------------------------------------------------------
+
+
+def _stem_parts(file_name: str) -> tuple[str, str | None]:
+    stem = file_name[:-3] if file_name.lower().endswith(".md") else file_name
+    match = re.match(r"^(\S+)\s+[-–—]\s+(.+)$", stem.strip())
+    return (match.group(1), match.group(2).strip()) if match else (stem.strip(), None)
+
+
+def _id(file_name: str) -> Drafted:
+    identifier, _ = _stem_parts(file_name)
+    return Drafted("id", "guessed", identifier, "guessed from the file name")
+
+
+def _title(lines: list[_Line], file_name: str) -> Drafted:
+    for line in lines:
+        if _is_heading(line, 2):
+            break
+        if _is_heading(line, 1):
+            title = _clean(line.text[2:].strip().strip("#").strip())
+            if title:
+                return Drafted("title", "found", title, f"found: the first '# ' heading (line {line.number})")
+    _, rest = _stem_parts(file_name)
+    if rest:
+        return Drafted("title", "guessed", rest, "guessed from the file name (no '# ' heading)")
+    return Drafted("title", "missing", None, "missing: no '# ' heading and no title in the file name")
+
+
+SEVERITY_LABELS = frozenset(fold(x) for x in ("Severity", "Sévérité", "Sev", "Severity level", "Niveau de sévérité"))
+
+
+def _severity(labels: list[_Labelled], default: str | None) -> Drafted:
+    for item in labels:
+        if item.label in SEVERITY_LABELS:
+            level = severity_level(_clean(item.value))
+            if level:
+                return Drafted("severity", "found", level, f"found: {_quote(item.written)} (line {item.line})")
+    if default:
+        return Drafted("severity", "default", default, f"default: --severity {default} (not written in the document)")
+    return Drafted("severity", "missing", None,
+                   "missing: not written in the document; fill in S1, S2, S3 or S4 (or migrate with --severity)")
+
+
+# --- timeline ------------------------------------------------------------------------------------
+
+ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 60, "CEST": 120, "WET": 0, "WEST": 60, "BST": 60,
+         "EET": 120, "EEST": 180, "EST": -300, "EDT": -240, "PST": -480, "PDT": -420}
+_SUMMER_ZONES = {"CET": "Europe/Copenhagen", "EET": "Europe/Helsinki", "WET": "Europe/Lisbon"}
+_ZONE_WORDS = "|".join(sorted((z for z in ZONES if z != "Z"), key=len, reverse=True))
+_ZONE_IN_TEXT = re.compile(rf"(?<![A-Za-z])({_ZONE_WORDS})(?:\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?)?(?![A-Za-z])")
+
+_DATE_PART = (r"(?:\d{4,5}|[0-9xXyY]{4})(?:/\d{2})?[-/][0-9A-Za-z?]{1,2}[-/][0-9A-Za-z?]{1,2}"
+              r"|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+_TIME_PART = r"[0-9?Hh-]{1,2}[:h][0-9?mM-]{2}(?:\s*[-–]\s*[0-9?Hh]{1,2}[:h][0-9?mM]{2})?"
+_WHEN = re.compile(
+    rf"^(?:\*\*|__)?\s*(?P<approx1>~)?\s*(?P<date>{_DATE_PART})?(?:\s*T?\s*)(?P<approx3>~)?(?P<time>{_TIME_PART})?"
+    rf"\s*(?P<approx2>~)?\s*(?P<zone>{_ZONE_WORDS}|Z)?(?![A-Za-z])\s*(?:\*\*|__)?"
+)
+_LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<text>.*)$")
+_SEPARATOR_ROW = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$")
+_FOOTNOTE = re.compile(r"\[\^[^\]]*\]")
+TEMPLATE_EVENTS = frozenset(fold(x) for x in ("Short event description", "Event description", "Description courte"))
+
+
+@dataclass
+class _Event:
+    line: int
+    when: str
+    text: str
+    day: dt.date | None = None
+    clock: dt.time | None = None
+    zone: dt.tzinfo | None = None
+    problem: str | None = None
+    approximate: bool = False
+    ranged: bool = False
+    at: dt.datetime | None = None
+    day_note: str = ""
+
+    def snippet(self) -> str:
+        return f"line {self.line}, {_quote(_shorten(self.text, 60))}"
+
+
+@dataclass(frozen=True)
+class _Zone:
+    tz: dt.tzinfo | None
+    name: str
+    line: int | None
+
+
+def _timeline_sections(sections: list[_Section]) -> list[_Section]:
+    return [s for s in sections if s.kind == "timeline"]
+
+
+def _events(section: _Section) -> tuple[list[_Event], list[tuple[int, str]]]:
+    """The events of a timeline section, and its other lines (for the time zone)."""
+    events: list[_Event] = []
+    others: list[tuple[int, str]] = []
+    for line in section.lines:
+        if line.in_fence:
+            continue
+        event = _event(line)
+        if event is None:
+            others.append((line.number, line.text))
+        else:
+            events.append(event)
+    return events, others
+
+
+def _event(line: _Line) -> _Event | None:
+    stripped = line.text.strip()
+    if stripped.startswith("|"):
+        if _SEPARATOR_ROW.match(stripped):
+            return None
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", stripped.strip("|"))]
+        match = _WHEN.match(cells[0])
+        if not match or not (match.group("date") or match.group("time")) or cells[0][match.end():].strip():
+            return None
+        return _read_when(line.number, cells[0], match, " | ".join(c for c in cells[1:] if c))
+    item = _LIST_ITEM.match(line.text)
+    if not item or len(item.group("indent")) > 3:
+        return None
+    candidate = item.group("text").strip()
+    match = _WHEN.match(candidate)
+    if not match or not (match.group("date") or match.group("time")):
+        return None
+    rest = candidate[match.end():]
+    separator = re.match(r"^\s*(?:[—–|:]|-(?=\s)|$)\s*", rest)
+    if separator is None or (not separator.group() and rest):
+        return None
+    return _read_when(line.number, candidate[: match.end()].strip(), match, rest[separator.end():])
+
+
+def _read_when(number: int, when: str, match: re.Match[str], text: str) -> _Event:
+    event = _Event(number, when, _clean(text))
+    event.approximate = any(match.group(name) for name in ("approx1", "approx2", "approx3"))
+    zone = match.group("zone")
+    event.zone = dt.timezone(dt.timedelta(minutes=ZONES[zone])) if zone else None
+    date_text, time_text = match.group("date"), match.group("time")
+    if date_text:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date_text):
+            try:
+                event.day = dt.date.fromisoformat(date_text)
+            except ValueError:
+                event.problem = f"date {date_text!r} is not a real date"
+        else:
+            event.problem = f"date {date_text!r} not readable"
+    if time_text:
+        first = re.split(r"\s*[-–]\s*(?=[0-9?Hh]{1,2}[:h])", time_text, maxsplit=1)
+        event.ranged = len(first) > 1
+        clock = re.fullmatch(r"(\d{1,2})[:h](\d{2})", first[0])
+        if clock and int(clock.group(1)) < 24 and int(clock.group(2)) < 60:
+            event.clock = dt.time(int(clock.group(1)), int(clock.group(2)))
+        elif event.problem is None:
+            event.problem = f"time {first[0]!r} not readable"
+    elif event.problem is None:
+        event.problem = "a date but no time"
+    return event
+
+
+def _document_zone(others: list[tuple[int, str]]) -> tuple[_Zone | None, str | None]:
+    """The one zone written in the timeline's non-event lines; a note when there are several."""
+    found: dict[int, tuple[str, int]] = {}
+    for number, text in others:
+        for match in _ZONE_IN_TEXT.finditer(text):
+            name, sign, hours, minutes = match.groups()
+            offset = ZONES[name]
+            if sign:
+                offset += (1 if sign == "+" else -1) * (int(hours) * 60 + int(minutes or 0))
+            found.setdefault(offset, (match.group().replace(" ", ""), number))
+    if len(found) > 1:
+        names = ", ".join(f"{name} (line {line})" for name, line in found.values())
+        return None, f"the timeline names several time zones ({names}); times written without an offset"
+    if not found:
+        return None, None
+    ((offset, (name, line)),) = found.items()
+    return _Zone(dt.timezone(dt.timedelta(minutes=offset)), name, line), None
+
+
+def _date_line(labels: list[_Labelled]) -> tuple[dt.date, int, str] | None:
+    wanted = {fold(x) for x in ("Date", "Incident date", "Date of the incident", "Date de l'incident", "Jour")}
+    for item in labels:
+        if item.label in wanted:
+            match = re.match(r"(\d{4}-\d{2}-\d{2})(?!\d)", _clean(item.value))
+            if match:
+                try:
+                    return dt.date.fromisoformat(match.group(1)), item.line, _clean(item.written)
+                except ValueError:
+                    continue
+    return None
+
+
+def _place(events: list[_Event], zone: _Zone | None, day_line: tuple[dt.date, int, str] | None) -> None:
+    """Give each readable event its instant: dates carried forward, clock going backwards → next day."""
+    day = day_line[0] if day_line else None
+    from_line = day_line is not None
+    previous: dt.time | None = None
+    for event in events:
+        if event.day is not None:
+            day, previous, from_line = event.day, None, False
+        if event.problem or event.clock is None:
+            continue
+        if event.day is None:
+            if day is None:
+                event.problem = "a time but no date (add a line 'Date: YYYY-MM-DD')"
+                continue
+            if previous is not None and event.clock < previous:
+                day += dt.timedelta(days=1)
+            if day_line is not None and from_line:
+                event.day_note = f"day from {_quote(day_line[2])} (line {day_line[1]})"
+                if day != day_line[0]:
+                    event.day_note += f", +{(day - day_line[0]).days} day past midnight"
+        previous = event.clock
+        tz = event.zone or (zone.tz if zone else None)
+        event.at = dt.datetime.combine(day, event.clock, tzinfo=tz)
+
+
+def _times(
+    sections: list[_Section], labels: list[_Labelled]
+) -> tuple[list[Drafted], list[str], str | None]:
+    """started_at and the three stages; notes for the report; the time-zone line of the front matter."""
+    notes: list[str] = []
+    events: list[_Event] = []
+    others: list[tuple[int, str]] = []
+    for section in _timeline_sections(sections):
+        found, rest = _events(section)
+        events += found
+        others += rest
+    notes += [f"timeline line {e.line} is the template's example row; ignored"
+              for e in events if fold(e.text) in TEMPLATE_EVENTS]
+    events = [e for e in events if fold(e.text) not in TEMPLATE_EVENTS]
+    zone, zone_problem = _document_zone(others)
+    _place(events, zone, _date_line(labels))
+    notes += [f"timeline line {e.line}: {_quote(e.when)}: {e.problem}; no time taken from it"
+              for e in events if e.at is None]
+    started = _started(events, bool(_timeline_sections(sections)))
+    start_at = _parse_value(started)
+    stats = _stats(labels)
+    drafted = [started, *(_stage(stage, events, start_at, stats.get(stage)) for stage in STAGES)]
+    _check_order(drafted)
+    if start_at is not None and any(e.at is not None and _key(e.at) < _key(start_at) for e in events):
+        notes.append("the timeline has events earlier than its first one (not in order); started_at is the first")
+    zone_note = _zone_note(zone, zone_problem, events, start_at)
+    return drafted, notes, zone_note
+
+
+SUMMER_TIME = {"CET": ("Europe/Copenhagen", "CEST", "+02:00"), "EET": ("Europe/Helsinki", "EEST", "+03:00"),
+               "WET": ("Europe/Lisbon", "WEST", "+01:00")}
+
+
+def _zone_note(
+    zone: _Zone | None, problem: str | None, events: list[_Event], started: dt.datetime | None
+) -> str | None:
+    """The `# Times:` line of the front matter (None when the timeline gave no time)."""
+    if not any(e.at is not None for e in events):
+        return problem
+    if zone is None:
+        if any(e.zone for e in events):
+            return problem or "zones written on the events themselves"
+        return problem or "no time zone written in the timeline, so no offset (the corpus time zone applies)"
+    note = f"{zone.name}, written at line {zone.line} (offset {_offset(zone.tz)})"
+    summer = SUMMER_TIME.get(zone.name)
+    if summer and started is not None and started.replace(tzinfo=ZoneInfo(summer[0])).dst():
+        note += (f"; the incident fell in summer time: if local time ({summer[1]}) was meant, "
+                 f"write {summer[2]} instead")
+    return note
+
+
+def _offset(tz: dt.tzinfo | None) -> str:
+    if tz is None:
+        return "none"
+    delta = tz.utcoffset(None) or dt.timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _started(events: list[_Event], has_timeline: bool) -> Drafted:
+    if not events:
+        why = "no event in the timeline" if has_timeline else "no timeline section"
+        return Drafted("started_at", "missing", None, f"missing: {why}")
+    first = events[0]
+    if first.at is None:
+        return Drafted("started_at", "missing", None,
+                       f"missing: the first timeline event ({first.snippet()}) has {first.problem}")
+    return Drafted("started_at", "guessed", _iso(first.at), f"guessed from the first timeline event ({first.snippet()})"
+                   + _precision(first))
+
+
+def _precision(event: _Event) -> str:
+    parts = []
+    if event.approximate:
+        parts.append("approximate (~)")
+    if event.ranged:
+        parts.append(f"start of the range {_quote(event.when)}")
+    if event.day_note:
+        parts.append(event.day_note)
+    return f"; {', '.join(parts)}" if parts else ""
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _parse_value(item: Drafted) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(item.value) if item.value else None
+
+
+def _key(moment: dt.datetime) -> dt.datetime:
+    """A comparable instant: aware → naive UTC; naive as written."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+# --- stage keywords and summary lines --------------------------------------------------------------
+
+STAGE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "detected_at": (
+        "detected", "detection", "detect", "alert", "alerts", "alerted", "alerting", "alarm", "alarms",
+        "reported", "report", "notified", "informed", "noticed", "became aware", "discovery",
+        "paged", "détecté", "détectée", "détection", "alerte", "alertes", "alerté", "signalé", "signalée",
+        "remonté", "notifié", "prévenu",
+    ),
+    "mitigated_at": (
+        "mitigated", "mitigation", "rolled back", "roll back", "rollback", "reverted", "workaround",
+        "downgraded", "atténué", "atténuation", "mitigé", "contourné", "contournement", "retour arrière",
+    ),
+    "resolved_at": (
+        "resolved", "resolution", "restored", "recovered", "recovery", "back to normal", "operational",
+        "solved", "closed", "résolu", "résolue", "rétabli", "rétablie", "rétablissement", "restauré",
+        "restaurée", "retour à la normale", "clos", "clôturé",
+    ),
+}
+STAGE_WORDS = {"detected_at": "detected/alerted/reported", "mitigated_at": "mitigated/rolled back",
+               "resolved_at": "resolved/restored"}
+# words that, among the five before a keyword in its clause, say it did not (yet) happen
+NOT_DONE_WINDOW = 5
+NOT_DONE = frozenset((
+    "not", "no", "never", "without", "attempt", "attempted", "tried", "try", "trying", "began", "begin",
+    "plan", "planned", "decided", "decision", "considered",
+    "non", "pas", "jamais", "sans", "aucun", "aucune", "tente", "tentative", "essaye", "prevu", "decide",
+))
+
+STAT_LABELS: dict[str, tuple[str, ...]] = {
+    "detected_at": ("Time to detection", "Time to detect", "TTD", "Detection time", "Temps de détection",
+                    "Délai de détection", "Durée de détection"),
+    "mitigated_at": ("Time to mitigation", "Time to mitigate", "TTM", "Mitigation time", "Temps de mitigation",
+                     "Délai de mitigation", "Temps d'atténuation"),
+    "resolved_at": ("Time to recovery", "Time to recover", "Time to resolution", "Time to resolve",
+                    "Time to restore", "TTR", "Recovery time", "Resolution time", "Temps de rétablissement",
+                    "Délai de rétablissement", "Temps de résolution", "Délai de résolution",
+                    "Temps de restauration"),
+}
+_STAT_INDEX = {fold(label): stage for stage, labels in STAT_LABELS.items() for label in labels}
+NOT_STATED = frozenset(("n a", "na", "none", "unknown", "inconnu", "inconnue", "tbd", "tba", "yyy", "zzz", "xxx"))
+_UNITS = (
+    (r"days?|jours?|d|j", dt.timedelta(days=1)),
+    (r"hours?|hrs?|heures?|h", dt.timedelta(hours=1)),
+    (r"minutes?|mins?|mn|m", dt.timedelta(minutes=1)),
+    (r"seconds?|secs?|s", dt.timedelta(seconds=1)),
+)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A written duration: its length and the smallest unit written (its precision)."""
+
+    length: dt.timedelta
+    unit: dt.timedelta
+
+    @property
+    def tolerance(self) -> dt.timedelta:
+        return max(self.unit / 2, dt.timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
+class _Stat:
+    line: int
+    written: str
+    duration: Duration | None
+    problem: str | None
+
+
+def parse_duration(written: str) -> Duration | None:
+    """`8 minutes`, `19 hours 43 minutes.`, `1h30`, `11 Days`, `279 minutes [^3]` → Duration;
+    None for "not stated" (`N/A`, `?`, `YYY`); ValueError when not understood."""
+    text = _FOOTNOTE.sub("", written).strip().strip("*_").strip().rstrip(".").strip()
+    text = text.lstrip("~≈").strip()
+    if not re.search(r"\d", text) or fold(text) in NOT_STATED:
+        return None
+    text = re.sub(r"(\d+)\s*h\s*(\d{2})\b(?!\s*[a-z])", r"\1 h \2 min", text, flags=re.IGNORECASE)
+    total = dt.timedelta(0)
+    smallest: dt.timedelta | None = None
+    rest = text.lower()
+    pattern = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(u for u, _ in _UNITS) + r")(?![a-zà-ÿ])")
+    for match in pattern.finditer(rest):
+        unit = next(size for regex, size in _UNITS if re.fullmatch(regex, match.group(2)))
+        total += unit * float(match.group(1).replace(",", "."))
+        smallest = unit if smallest is None else min(smallest, unit)
+    leftover = pattern.sub(" ", rest)
+    if smallest is None or re.sub(r"\b(and|et)\b|[,;~\s]", "", leftover):
+        raise ValueError(f"duration {written.strip()!r} not understood")
+    return Duration(total, smallest)
+
+
+def _stats(labels: list[_Labelled]) -> dict[str, _Stat]:
+    stats: dict[str, _Stat] = {}
+    for item in labels:
+        stage = _STAT_INDEX.get(item.label)
+        if stage is None or stage in stats:
+            continue
+        written = _clean(item.written)
+        try:
+            duration = parse_duration(item.value)
+            problem = None if duration else f"{_quote(written)} states no duration"
+        except ValueError as exc:
+            duration, problem = None, str(exc)
+        stats[stage] = _Stat(item.line, written, duration, problem)
+    return stats
+
+
+def _matches(keywords: tuple[str, ...], text: str) -> bool:
+    """Whether a keyword occurs as whole words in `text`, with none of the NOT_DONE words among
+    the five words before it in the same clause (clauses end at . , ; : ! ?)."""
+    for clause in re.split(r"[.,;:!?]", _clean(text)):
+        folded = fold(clause)
+        for keyword in keywords:
+            for match in re.finditer(rf"(?<![a-z0-9]){re.escape(fold(keyword))}(?![a-z0-9])", folded):
+                before = folded[: match.start()].split()[-NOT_DONE_WINDOW:]
+                if not any(word in NOT_DONE or word.endswith("n't") for word in before):
+                    return True
+    return False
+
+
+def _stage(stage: str, events: list[_Event], started: dt.datetime | None, stat: _Stat | None) -> Drafted:
+    """One of detected_at, mitigated_at, resolved_at: the timeline and the summary line, cross-checked."""
+    words = STAGE_WORDS[stage]
+    said = [e for e in events if _matches(STAGE_KEYWORDS[stage], e.text)
+            and (started is None or e.at is None or _key(e.at) >= _key(started))]
+    first = said[0] if said else None
+    unreadable = ""
+    if first is not None and first.at is None:
+        unreadable = f"the first event that says {words} ({first.snippet()}) has {first.problem}"
+        first = None
+    target = _stat_target(stat, started)
+    if stat is not None and stat.duration is not None and target is not None:
+        return _cross_check(stage, _Sources(events, said, first, unreadable), stat, stat.duration, target)
+    if first is not None:
+        return _guessed(stage, _at(first), f"timeline event ({first.snippet()})"
+                        + _stat_remark(stat, started) + _precision(first))
+    reasons = [unreadable or f"no timeline event says {words}",
+               _stat_remark(stat, started).lstrip("; ") or f"no {_quote(STAT_LABELS[stage][0])} line"]
+    return _missing(stage, "; ".join(reasons))
+
+
+@dataclass(frozen=True)
+class _Sources:
+    events: list[_Event]  # every event of the timeline
+    said: list[_Event]  # those whose text says the stage
+    first: _Event | None  # the first of those, when readable
+    unreadable: str  # why the first of those gives no time, if so
+
+
+def _cross_check(stage: str, sources: _Sources, stat: _Stat, duration: Duration, target: dt.datetime) -> Drafted:
+    line = f"{_quote(stat.written)} (line {stat.line})"
+    first = sources.first
+    if first is not None and abs(_key(_at(first)) - _key(target)) <= duration.tolerance:
+        return _guessed(stage, _at(first), f"timeline event ({first.snippet()}), which agrees with {line}"
+                        + _precision(first))
+    landing = _landing(sources.events, sources.said, target, duration)
+    if landing is not None:
+        instead = (f"; the first event that says {STAGE_WORDS[stage]} ({first.snippet()}) disagrees"
+                   if first is not None else "")
+        return _guessed(stage, _at(landing), f"{line}, which lands on timeline event ({landing.snippet()}){instead}"
+                        + _precision(landing))
+    if first is not None:
+        return _missing(stage, f"timeline event ({first.snippet()}) gives {_short(first.at)} but {line} gives "
+                        f"{_short(target)}; left for a person")
+    return _missing(stage, f"{line} gives {_short(target)}, which is on no timeline event (the duration may count "
+                    "from another moment)" + (f"; {sources.unreadable}" if sources.unreadable else ""))
+
+
+def _at(event: _Event) -> dt.datetime:
+    if event.at is None:
+        raise ValueError(f"event of line {event.line} has no time")
+    return event.at
+
+
+def _stat_target(stat: _Stat | None, started: dt.datetime | None) -> dt.datetime | None:
+    if stat is None or stat.duration is None or started is None:
+        return None
+    return started + stat.duration.length
+
+
+def _stat_remark(stat: _Stat | None, started: dt.datetime | None) -> str:
+    if stat is None:
+        return ""
+    if stat.problem:
+        return f"; {stat.problem} (line {stat.line})"
+    if started is None:
+        return f"; {_quote(stat.written)} (line {stat.line}) unused: no started_at to count from"
+    return ""
+
+
+def _landing(
+    events: list[_Event], said: list[_Event], target: dt.datetime, duration: Duration
+) -> _Event | None:
+    """The event a summary duration points at: an event that says the stage, within the tolerance,
+    or, for a duration written in minutes, any event at that very minute. The closest wins."""
+    def distance(event: _Event) -> dt.timedelta:
+        return abs(_key(_at(event)) - _key(target))
+
+    candidates = [e for e in said if e.at is not None and distance(e) <= duration.tolerance]
+    if not candidates and duration.unit <= dt.timedelta(minutes=1):
+        candidates = [e for e in events if e.at is not None and distance(e) < dt.timedelta(minutes=1)]
+    return min(candidates, key=distance) if candidates else None
+
+
+def _guessed(key: str, moment: dt.datetime, source: str) -> Drafted:
+    return Drafted(key, "guessed", _iso(moment), f"guessed from {source}")
+
+
+def _missing(key: str, reason: str) -> Drafted:
+    return Drafted(key, "missing", None, f"missing: {reason}")
+
+
+def _short(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "?"
+
+
+def _check_order(drafted: list[Drafted]) -> None:
+    """Leave empty a stage that would come before started_at, or a detection/mitigation after resolved_at."""
+    values = {d.key: _parse_value(d) for d in drafted}
+    started, resolved = values["started_at"], values["resolved_at"]
+    for index, item in enumerate(drafted):
+        moment = values[item.key]
+        if item.key == "started_at" or moment is None:
+            continue
+        if started is not None and _key(moment) < _key(started):
+            drafted[index] = _missing(item.key, f"{_short(moment)} would be before started_at ({item.note})")
+        elif item.key != "resolved_at" and resolved is not None and _key(moment) > _key(resolved):
+            drafted[index] = _missing(item.key, f"{_short(moment)} would be after resolved_at ({item.note})")
+
+
+# --- root causes ------------------------------------------------------------------------------------
+
+CATEGORY_RULES: tuple[tuple[str, str], ...] = (
+    ("config*", "config"), ("misconfigur*", "config"), ("parametrage", "config"), ("feature flag*", "config"),
+    ("deploy*", "deployment"), ("deploie*", "deployment"), ("deploiement", "deployment"),
+    ("rollout*", "deployment"), ("roll out", "deployment"), ("upgrade*", "deployment"),
+    ("mise en production", "deployment"), ("version bump", "deployment"),
+    ("bug*", "software"), ("regression*", "software"), ("defect*", "software"), ("memory leak", "software"),
+    ("fuite memoire", "software"), ("fuite de memoire", "software"),
+    ("capacity", "capacity"), ("capacite", "capacity"), ("disk full", "capacity"), ("disque plein", "capacity"),
+    ("no space left", "capacity"), ("memory", "capacity"), ("memoire", "capacity"),
+    ("out of memory", "capacity"), ("oom*", "capacity"), ("quota*", "capacity"), ("rate limit*", "capacity"),
+    ("starvation", "capacity"), ("exhaust*", "capacity"), ("epuise*", "capacity"), ("saturat*", "capacity"),
+    ("throttl*", "capacity"),
+    ("dependenc*", "dependency"), ("dependance*", "dependency"), ("third party", "dependency"),
+    ("vendor*", "dependency"), ("fournisseur*", "dependency"), ("prestataire*", "dependency"),
+    ("upstream", "dependency"), ("external service*", "dependency"),
+    ("dns", "infrastructure"), ("network*", "infrastructure"), ("reseau*", "infrastructure"),
+    ("load balancer*", "infrastructure"), ("hardware", "infrastructure"), ("materiel", "infrastructure"),
+    ("aws outage", "infrastructure"), ("azure outage", "infrastructure"), ("gcp outage", "infrastructure"),
+    ("cloud provider", "infrastructure"), ("subnet*", "infrastructure"), ("data center", "infrastructure"),
+    ("datacenter", "infrastructure"),
+    ("data migration*", "data"), ("database migration*", "data"), ("schema migration*", "data"),
+    ("schema change*", "data"), ("database schema", "data"), ("migration de donnees", "data"),
+    ("migration de schema", "data"), ("data corruption", "data"), ("corrupt*", "data"), ("data loss", "data"),
+    ("perte de donnees", "data"), ("donnees corrompues", "data"),
+    ("security", "security"), ("securite", "security"), ("certificat*", "security"), ("expired", "security"),
+    ("expiry", "security"), ("expiration", "security"), ("expire", "security"), ("credential*", "security"),
+    ("password*", "security"), ("mot de passe", "security"), ("vulnerab*", "security"), ("cve", "security"),
+    ("attack*", "security"), ("attaque*", "security"), ("ddos", "security"), ("malicious", "security"),
+    ("malveillant*", "security"), ("intrusion", "security"), ("phishing", "security"),
+    ("monitor*", "monitoring"), ("supervision", "monitoring"), ("alert*", "monitoring"), ("alarm*", "monitoring"),
+    ("alerte*", "monitoring"),
+    ("communication*", "communication"), ("escalation", "communication"), ("escalade", "communication"),
+    ("runbook*", "process"), ("playbook*", "process"), ("process", "process"), ("processes", "process"),
+    ("processus", "process"), ("procedure*", "process"), ("review*", "process"), ("revue*", "process"),
+    ("on call", "process"), ("astreinte*", "process"), ("documentation", "process"), ("checklist*", "process"),
+    ("tech debt", "tech-debt"), ("technical debt", "tech-debt"), ("dette technique", "tech-debt"),
+    ("legacy", "tech-debt"), ("deprecated", "tech-debt"), ("end of life", "tech-debt"), ("eol", "tech-debt"),
+    ("obsolete*", "tech-debt"),
+)
+CATEGORY_LABELS = frozenset(fold(x) for x in ("Category", "Categories", "Catégorie", "Catégories",
+                                               "Root cause category", "Catégorie de cause"))
+_RULES = sorted(CATEGORY_RULES, key=lambda rule: -len(rule[0].rstrip("*")))
+_RULE_PATTERNS = [
+    (re.compile(rf"(?<![a-z0-9']){re.escape(k.rstrip('*'))}{'[a-z0-9]*' if k.endswith('*') else ''}(?![a-z0-9])"),
+     category)
+    for k, category in _RULES
+]
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|^\s*\[[^\]]+\]:\s*\S+.*$|https?://\S+")
+
+
+def suggest_categories(text: str) -> list[tuple[str, str]]:
+    """(category, word) for each rule that matches `text` (the word as matched, folded), in order of
+    first match, once per category."""
+    folded = fold(_LINK_TARGET.sub(" ", _CODE_SPAN.sub(" ", text)))
+    taken = [False] * len(folded)
+    hits: list[tuple[int, str, str]] = []
+    for pattern, category in _RULE_PATTERNS:
+        for match in pattern.finditer(folded):
+            if any(taken[match.start():match.end()]):
+                continue
+            taken[match.start():match.end()] = [True] * (match.end() - match.start())
+            hits.append((match.start(), category, match.group()))
+    seen: dict[str, str] = {}
+    for _, category, word in sorted(hits):
+        seen.setdefault(category, word)
+    return list(seen.items())
+
+
+def _causes(sections: list[_Section], labels: list[_Labelled]) -> list[Cause]:
+    causes: dict[str, Cause] = {}
+    for item in labels:
+        if item.label in CATEGORY_LABELS:
+            for cause in _category_line(item):
+                causes.setdefault(cause.category, cause)
+    for section in sections:
+        if section.kind != "root_causes":
+            continue
+        for line in section.lines:
+            if line.in_fence or not line.text.strip() or line.text.lstrip().startswith("#"):
+                continue
+            summary = _shorten(_clean(_strip_marker(line.text)), 200)
+            for category, keyword in suggest_categories(line.text):
+                causes.setdefault(category, Cause(
+                    category, summary, "guessed",
+                    f"guessed from {_quote(keyword)} in {section.heading} (line {line.number})"))
+    return list(causes.values())
+
+
+def _category_line(item: _Labelled) -> list[Cause]:
+    value = _clean(item.value)
+    parts = [p.strip() for p in re.split(r"[,;/]| and | et ", value) if p.strip()]
+    direct = [CATEGORY_INDEX.get(fold(p)) for p in parts]
+    if parts and all(direct):
+        return [Cause(str(c), value, "found", f"found: {_quote(item.written)} (line {item.line})")
+                for c in dict.fromkeys(direct)]
+    return [Cause(category, value, "guessed",
+                  f"guessed from {_quote(keyword)} in {_quote(item.written)} (line {item.line})")
+            for category, keyword in suggest_categories(value)]
+
+
+def _causes_field(causes: list[Cause]) -> Drafted:
+    if not causes:
+        return _missing("root_causes", "no keyword rule matched the root-cause section or a Category line")
+    status: Status = "found" if all(c.status == "found" for c in causes) else "guessed"
+    names = ", ".join(c.category for c in causes)
+    return Drafted("root_causes", status, names, f"{status}: {len(causes)} categor{'y' if len(causes) == 1 else 'ies'}"
+                   " by the keyword rules of docs/migrate.md")
+
+
+# --- actions -------------------------------------------------------------------------------------
+
+_CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
+NO_ACTION = frozenset(("n a", "na", "none", "aucune", "aucun", "tbd", "todo", "to do", "nothing", "rien"))
+
+
+def _actions(sections: list[_Section]) -> ActionDraft:
+    section = next((s for s in sections if _loader_section_kind(s.heading) == "actions"), None)
+    if section is None:
+        return ActionDraft((), None, "no actions section the loader reads (Corrective actions, Action items, "
+                           "Remediation, Actions correctives, Plan d'action)")
+    if _has_action_table(section):
+        return ActionDraft((), None, f"{section.heading!r} already has an action table; left as it is")
+    items = _action_items(section)
+    if not items:
+        return ActionDraft((), None, f"no action listed under {section.heading!r}")
+    last = max((line.number for line in section.lines if line.text.strip()), default=section.line)
+    done = sum(1 for i in items if i.status == "done")
+    opened = sum(1 for i in items if i.status == "open")
+    bare = len(items) - done - opened
+    note = (f"{len(items)} action{'s' if len(items) != 1 else ''} of {section.heading!r} put in a table "
+            f"({done} done, {opened} open, {bare} without a checkbox: status left empty, counted as open)")
+    return ActionDraft(tuple(items), last, note)
+
+
+def _has_action_table(section: _Section) -> bool:
+    for line in section.lines:
+        stripped = line.text.strip()
+        if not line.in_fence and stripped.startswith("|") and not _SEPARATOR_ROW.match(stripped):
+            cells = [fold(c) for c in stripped.strip("|").split("|")]
+            if any(ACTION_COLUMN_INDEX.get(c) == "action" for c in cells):
+                return True
+    return False
+
+
+def _action_items(section: _Section) -> list[ActionItem]:
+    items: list[ActionItem] = []
+    current: list[str] = []
+    start = 0
+    action_type = ""
+
+    def close() -> None:
+        if not current:
+            return
+        text = " ".join(current).strip()
+        box = _CHECKBOX.match(text)
+        status = ("done" if box.group(1) in "xX" else "open") if box else ""
+        text = _CHECKBOX.sub("", text).strip()
+        if text and fold(text) not in NO_ACTION:
+            items.append(ActionItem(start, text, status, action_type))
+        current.clear()
+
+    for line in section.lines:
+        if line.in_fence:
+            continue
+        heading = re.match(r"^\s*(?:#{3,}\s+|(?:\*\*|__))(.+?)(?:\*\*|__)?\s*:?\s*$", line.text)
+        if heading and not _LIST_ITEM.match(line.text):
+            close()
+            action_type = ACTION_TYPE_INDEX.get(fold(heading.group(1)), action_type)
+            continue
+        item = _LIST_ITEM.match(line.text)
+        if item and len(item.group("indent")) <= 1:
+            close()
+            current.append(item.group("text").strip())
+            start = line.number
+        elif current and line.text.strip() and (line.text.startswith((" ", "\t"))) and not item:
+            current.append(line.text.strip())
+        elif not line.text.strip():
+            continue
+        elif not item:
+            close()
+    close()
+    return items
+
+
+def _with_action_table(text: str, actions: ActionDraft) -> str:
+    if actions.insert_at is None or not actions.items:
+        return text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split("\n")
+    has_type = any(i.action_type for i in actions.items)
+    header = ["Action", *(["Type"] if has_type else []), "Status"]
+    table = [
+        "",
+        "<!-- pmanalytics migrate: action table drafted from the list above "
+        "([x] → done, [ ] → open, no checkbox → status left empty) -->",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for item in actions.items:
+        cells = [_cell(item.text), *([item.action_type] if has_type else []), item.status]
+        table.append("| " + " | ".join(cells) + " |")
+    ending = "\r" if newline == "\r\n" else ""
+    index = actions.insert_at  # insert after this 1-based line
+    lines[index:index] = [row + ending for row in table]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return re.sub(r"(?<!\\)\|", r"\\|", text)
+
+
+# --- writing the front matter -----------------------------------------------------------------------
+
+
+def _front_matter(file_name: str, fields: list[Drafted], causes: list[Cause], zone_note: str | None) -> str:
+    lines = [
+        "---",
+        f"# Drafted by `pmanalytics migrate` from {_quote(file_name)} (line numbers are the original's).",
+        "# Check every 'guessed' value and fill in the 'missing' ones, then delete these comments.",
+    ]
+    if zone_note:
+        lines.append(f"# Times: {zone_note}.")
+    for item in fields:
+        if item.key == "root_causes" and causes:
+            lines.append(f"root_causes:  # {_comment(item.note)}")
+            for cause in causes:
+                lines.append(f"  - category: {cause.category}  # {_comment(cause.note)}")
+                lines.append(f"    summary: {_scalar(cause.summary)}")
+            continue
+        value = "" if item.value is None else " " + _scalar(item.value)
+        lines.append(f"{item.key}:{value}  # {_comment(item.note)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: str) -> str:
+    """One YAML scalar on one line: plain when safe, else quoted by PyYAML."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2})?", value):
+        return value
+    dumped = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1 << 30)
+    dumped = dumped.removesuffix("\n").removesuffix("\n...").rstrip("\n")
+    if "\n" in dumped:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return dumped
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- text helpers --------------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Text for matching and quoting: entities decoded, footnotes, <br> and emphasis markers removed."""
+    text = html.unescape(_FOOTNOTE.sub("", text))
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"(\*\*|__)", "", text)
+    return " ".join(text.split())
+
+
+def _strip_marker(text: str) -> str:
+    item = _LIST_ITEM.match(text)
+    return item.group("text") if item else text
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word boundary, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[-20:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _quote(text: str) -> str:
+    return '"' + " ".join(text.split()).replace('"', "'") + '"'
+
+
+# --- the report -----------------------------------------------------------------------------------------
+
+
+def write_report(report: MigrationReport) -> None:
+    """`OUT/_migration_report.md` and `OUT/_migration_report.csv` (skipped and ignored by the loader)."""
+    (report.out / REPORT_MD).write_text(report_markdown(report), encoding="utf-8")
+    (report.out / REPORT_CSV).write_text(report_csv(report), encoding="utf-8", newline="")
+
+
+def report_csv(report: MigrationReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["path", "outcome", "field", "status", "value", "note"])
+    for item in report.files:
+        if item.draft is None:
+            writer.writerow([item.path, item.outcome, "", "", "", item.reason])
+        else:
+            for drafted in item.draft.fields:
+                writer.writerow([item.path, item.outcome, drafted.key, drafted.status, drafted.value or "",
+                                 drafted.note])
+            actions = item.draft.actions
+            writer.writerow([item.path, item.outcome, "actions", "guessed" if actions.insert_at else "missing",
+                             len(actions.items) if actions.insert_at else "", actions.note])
+            if item.draft.zone:
+                writer.writerow([item.path, item.outcome, "times", "", "", item.draft.zone])
+            for note in item.draft.notes:
+                writer.writerow([item.path, item.outcome, "note", "", "", note])
+        if item.check:
+            writer.writerow([item.path, item.outcome, "check", item.check.split(":")[0], "", item.check])
+    return buffer.getvalue()
+
+
+def report_markdown(report: MigrationReport) -> str:
+    out = [f"# Migration report: `{report.source.name}` → `{report.out.name}`", "",
+           "Written by `pmanalytics migrate`. Line numbers are those of the original files. "
+           "Run `pmanalytics check` on this folder to see what is left for a person.", ""]
+    out += ["## Summary", "", *summary_lines(report), ""]
+    out += ["## Files", ""]
+    for item in report.files:
+        out += _file_markdown(item)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def summary_lines(report: MigrationReport) -> list[str]:
+    """The two summary tables (fields of the migrated documents; outcomes) as Markdown lines."""
+    counts = report.outcome_counts()
+    lines = ["| field | found | guessed | default | missing |", "|---|---:|---:|---:|---:|"]
+    for key, row in report.field_counts():
+        lines.append(f"| {key} | " + " | ".join(str(row[s]) for s in STATUSES) + " |")
+    lines += ["", "| files | count |", "|---|---:|"]
+    lines += [f"| {name} | {count} |" for name, count in counts.items()]
+    checked = report.check_counts()
+    if any(f.check for f in report.files):
+        lines += [f"| after migration: load | {checked['loads']} |",
+                  f"| after migration: rejected | {checked['rejected']} |"]
+    return lines
+
+
+def _file_markdown(item: FileOutcome) -> list[str]:
+    lines = [f"### `{item.path}`", "", f"- Outcome: {item.outcome}" + (f" ({item.reason})" if item.reason else "")]
+    if item.check:
+        lines.append(f"- `pmanalytics check`: {item.check}")
+    if item.draft is not None:
+        for status in STATUSES:
+            chosen = [f for f in item.draft.fields if f.status == status]
+            if not chosen:
+                continue
+            lines.append(f"- {status.capitalize()}:")
+            for drafted in chosen:
+                value = f" = `{drafted.value}`" if drafted.value else ""
+                lines.append(f"  - `{drafted.key}`{value}: {_bare(drafted.note)}")
+                if drafted.key == "root_causes":
+                    lines += [f"    - `{c.category}`: {_bare(c.note)}" for c in item.draft.causes]
+        if item.draft.zone:
+            lines.append(f"- Times: {item.draft.zone}")
+        lines.append(f"- Actions: {item.draft.actions.note}")
+        lines += [f"- Note: {note}" for note in item.draft.notes]
+    lines.append("")
+    return lines
+
+
+def _bare(note: str) -> str:
+    """A note without the status word that the section heading already says."""
+    for prefix in ("missing: ", "found: ", "default: ", "guessed: "):
+        if note.startswith(prefix):
+            return note[len(prefix):]
+    return note.removeprefix("guessed ")
+
+
+__all__ = [
+    "CATEGORY_RULES", "Drafted", "Duration", "MigrateError", "MigrationReport", "draft", "migrate",
+    "parse_duration", "suggest_categories", "write_report",
+]
+
