@@ -35,6 +35,7 @@ demo: install
 
 test: install browser
 	$(BIN)/ruff check pmanalytics tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
@@ -48,4 +49,4 @@ bench: $(BENCH_INSTALLED)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -123,7 +123,8 @@ def check_command(
     else:
         for problem in problems:
             click.echo(str(problem))
-        click.echo(_counts_line(report) + (f", {len(findings)} blameless findings" if blameless else ""), err=True)
+        found = f", {len(findings)} blameless findings" if findings is not None else ""
+        click.echo(_counts_line(report) + found, err=True)
     if report.rejected or (findings is not None and len(findings)):
         sys.exit(1)
 
@@ -166,7 +167,7 @@ def sample_command(out: Path, count: int, seed: int, end_quarter: str | None, qu
 @click.option("--severity", default=None, help="Only this severity (S1..S4).")
 @click.option("--service", default=None, help="Only postmortems of this service.")
 @click.option("--team", default=None, help="Only postmortems this team took part in.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON object of the contract (section 4.2).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object of docs/corpus.md section 4.2.")
 def metrics_command(
     db: Path | None, period: str | None, as_of: str | None, severity: str | None,
     service: str | None, team: str | None, as_json: bool,

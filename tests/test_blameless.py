@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tomllib
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmanalytics.lint import blameless
+from pmanalytics.lint import blameless, blameless_rules
 from pmanalytics.lint.blameless import (
     SUGGESTIONS,
     Finding,
@@ -19,6 +20,7 @@ from pmanalytics.lint.blameless import (
     flagged_share,
     participant_names,
 )
+from pmanalytics.rulefiles import RulesError
 
 
 def rules(text: str, **kwargs: object) -> list[str]:
@@ -390,13 +392,114 @@ def test_find_blame_never_raises_and_offsets_point_into_the_text(parts: list[str
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_text_a_rule_matches_passes_the_prefilter(rule: object, data: st.DataObject) -> None:
-    """The words a sentence must hold before the rules run (`_NEEDLES`) are read from the rules'
-    patterns; text made to match a rule always holds one of them."""
+    """The needles each pattern declares in blameless_rules.toml are words its matches always hold:
+    text made to match a pattern holds one of that pattern's needles, so the prefilter lets it through."""
     text = data.draw(st.from_regex(rule.pattern, alphabet=st.characters(codec="ascii")))  # type: ignore[attr-defined]
-    if rule.pattern.search(text) is None:  # lookarounds: hypothesis may draw text that does not match
+    match = rule.pattern.search(text)  # type: ignore[attr-defined]
+    if match is None:  # lookarounds: hypothesis may draw text that does not match
         return
+    assert any(needle in match.group() for needle in rule.needles), (text, rule.needles)  # type: ignore[attr-defined]
     assert blameless._may_blame(text), text
 
 
 def test_the_prefilter_is_in_force() -> None:
     assert blameless._NEEDLES and "blam" in blameless._NEEDLES and not blameless._may_blame("the disk was full")
+
+
+# --- the rules file ----------------------------------------------------------------------------
+
+SMALL_RULES = r"""
+[doc]
+reading = "r"
+subject = "s"
+limits = ["l"]
+
+[policies]
+any = "a"
+person = "p"
+not-system = "n"
+possessor = "o"
+object = "b"
+faute = "f"
+
+[[rules]]
+id = "named-person"
+matches = { en = "a participant's name", fr = "le nom d'un participant" }
+blame_when = "always"
+example = { en = "Alice Martin restarted it.", fr = "Alice Martin l'a relancé." }
+suggestion = { en = "Refer to roles.", fr = "Désignez des rôles." }
+
+[[rules]]
+id = "human-error"
+matches = { en = "human error", fr = "erreur humaine" }
+blame_when = "always"
+example = { en = "Human error.", fr = "Erreur humaine." }
+suggestion = { en = "Describe the condition.", fr = "Décrivez la condition." }
+
+[[rules]]
+id = "forgot"
+matches = { en = "forgot", fr = "oublié" }
+blame_when = "always"
+example = { en = "John forgot.", fr = "Jean a oublié." }
+suggestion = { en = "Describe what relied on memory.", fr = "Décrivez ce qui reposait sur la mémoire." }
+
+[[rules.patterns]]
+lang = "en"
+policy = "not-system"
+regex = '\bforgot\b'
+needles = ["forgot"]
+
+[excuses]
+before = '\bnot\b'
+after = '^\W*is not'
+
+[hindsight]
+verbs = 'known'
+
+[words.person]
+about = "roles"
+words = "engineer operator"
+
+[participants]
+keys = ["participants"]
+listing_headings = ["authors"]
+"""
+
+
+def test_a_rules_file_is_read_into_patterns_suggestions_and_words() -> None:
+    rules = blameless_rules.parse(tomllib.loads(SMALL_RULES), "small.toml")
+    assert [rule.id for rule in rules.rules] == ["named-person", "human-error", "forgot"]
+    rule = rules.rules[2]
+    assert rule.suggestion == {"en": "Describe what relied on memory.",
+                               "fr": "Décrivez ce qui reposait sur la mémoire."}
+    (pattern,) = rule.patterns
+    assert (pattern.rule, pattern.lang, pattern.policy, pattern.needles) == ("forgot", "en", "not-system", ("forgot",))
+    assert pattern.pattern.search("john forgot it") and not pattern.pattern.search("unforgotten")
+    assert rules.word_set("person") == {"engineer", "operator"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("policy = \"not-system\"", "policy = \"maybe\""), "small.toml: rule forgot, pattern 1: policy 'maybe'"),
+    (("lang = \"en\"", "lang = \"de\""), "small.toml: rule forgot, pattern 1: lang 'de'"),
+    (("needles = [\"forgot\"]", "needles = [\"Forgot\"]"), "needle 'Forgot' must be folded text"),
+    (("needles = [\"forgot\"]", "needles = [\"f\"]"), "two characters or more"),
+    (("needles = [\"forgot\"]", "needles = []"), "`needles` must be a non-empty list"),
+    ((r"regex = '\bforgot\b'", "regex = '(forgot'"), "`regex` is not a valid regular expression"),
+    (("fr = \"Décrivez ce qui reposait sur la mémoire.\" ", "de = \"x\" "), "rule forgot, suggestion: `fr`"),
+    (("words = \"engineer operator\"", "words = \"ingénieur\""), "'ingénieur' must be written folded"),
+    (("faute = \"f\"", ""), "[policies] must describe exactly"),
+    (("id = \"named-person\"", "id = \"named\""), "the rule named-person is missing"),
+    (("limits = [\"l\"]", "limits = []"), "small.toml: [doc]: `limits` must be a non-empty list"),
+])
+def test_a_malformed_rules_file_names_the_file_and_what_to_fix(change: tuple[str, str], message: str) -> None:
+    assert SMALL_RULES.count(change[0]) == 1
+    with pytest.raises(RulesError) as raised:
+        blameless_rules.parse(tomllib.loads(SMALL_RULES.replace(*change)), "small.toml")
+    assert message in str(raised.value)
+    assert str(raised.value).startswith("small.toml: ")
+
+
+def test_a_word_list_the_engine_needs_is_never_missing_silently() -> None:
+    rules = blameless_rules.parse(tomllib.loads(SMALL_RULES), "small.toml")
+    with pytest.raises(RulesError, match=r"\[words.first_names\] is missing"):
+        rules.word_set("first_names")

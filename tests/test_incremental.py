@@ -236,25 +236,46 @@ PM-404,A-1,done,,,
 """
 
 
-def test_the_overlay_on_stored_actions_is_the_overlay_in_memory(tmp_path: Path) -> None:
-    from pmanalytics.ingest.pipeline import _check
-    from pmanalytics.ingest.store import postmortem_frames
+# (postmortem_id, action_id, position, description, status, closed_date, is_from_tracker, is_tracker_updated)
+TRACKED_ACTIONS = [
+    ("PM-1", "A-1", 1, "First", "open", "2026-03-02", False, True),  # no status: only the closed date
+    ("PM-1", "A-1", 2, "Same id, other progress", "in_progress", "2026-03-02", False, True),
+    ("PM-1", "A-2", 3, "Second", "cancelled", None, False, True),  # the tracker's (empty) closed date wins
+    ("PM-1", "PM-1#4", 4, "No id", "open", None, False, False),
+    ("PM-1", "NEW-1", None, "Added by the tracker", "done", "2026-03-05", True, True),  # added, then updated
+    ("PM-1", "PM-1#6", None, "Added without an id", "open", None, True, False),
+    ("PM-2", "A-1", 1, "First", "done", "2026-03-03", False, True),
+    ("PM-2", "A-1", 2, "Same id, other progress", "done", "2026-03-03", False, True),
+    ("PM-2", "A-2", 3, "Second", "done", "2026-02-20", False, False),
+    ("PM-2", "PM-2#4", 4, "No id", "open", None, False, False),
+    ("PM-3", "A-1", 1, "First", "open", None, False, False),
+    ("PM-3", "A-1", 2, "Same id, other progress", "in_progress", None, False, False),
+    ("PM-3", "A-2", 3, "Second", "done", "2026-02-20", False, False),
+    ("PM-3", "PM-3#4", 4, "No id", "open", None, False, False),
+]
 
+
+def test_the_tracker_overlay_on_stored_actions(tmp_path: Path) -> None:
     corpus = tmp_path / "tracked"
     corpus.mkdir()
     for n in (1, 2, 3):
         (corpus / f"pm-{n}.md").write_text(TRACKED.format(n=n), encoding="utf-8")
     (corpus / "actions.csv").write_text(TRACKER, encoding="utf-8")
     report = pm.load(corpus, tmp_path / "pm.duckdb")
-    checked, valid = _check(corpus, None, None, None)
-    assert report.problems == checked.problems
-    in_memory = postmortem_frames(valid.postmortems)["actions"]
-    with pm.open_database(tmp_path / "pm.duckdb") as db:
-        stored = db.table("actions")
-    columns = list(stored.columns)
-    assert sorted(map(tuple, stored[columns].astype(str).values.tolist())) == sorted(
-        map(tuple, in_memory[columns].astype(str).values.tolist()))
-    assert stored["is_tracker_updated"].sum() >= 4 and stored["is_from_tracker"].sum() == 2
+    assert [(p.path, p.line, p.level, p.message) for p in report.problems if p.level == "error"] == [
+        ("actions.csv", 7, "error", "action A-9 matches no action of 'PM-1' and has no Action text to add it"),
+        ("actions.csv", 9, "error", "action for postmortem 'PM-404', which is not in the corpus (fix postmortem_id)"),
+    ]
+    assert pm.check(corpus).problems == report.problems
+    con = duckdb.connect(str(tmp_path / "pm.duckdb"), read_only=True)
+    try:
+        stored = con.execute(
+            "SELECT postmortem_id, action_id, position, description, status, strftime(closed_date, '%Y-%m-%d'), "
+            "is_from_tracker, is_tracker_updated FROM actions ORDER BY postmortem_id, position NULLS LAST, action_id"
+        ).fetchall()
+    finally:
+        con.close()
+    assert stored == TRACKED_ACTIONS
     edit(corpus / "pm-1.md", "| A-2 | Second |", "| A-3 | Second, renamed |")  # a tracker row stops matching
     reload_and_compare(corpus, tmp_path / "pm.duckdb", tmp_path)
     (corpus / "pm-2.md").unlink()  # its tracker row now names a postmortem not in the corpus

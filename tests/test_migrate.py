@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,9 @@ import pmanalytics as pm
 from pmanalytics.cli import cli
 from pmanalytics.corpus.vocabulary import fold
 from pmanalytics.errors import CorpusError
+from pmanalytics.rulefiles import RulesError
 from pmanalytics.tools import migrate as migrate_module
+from pmanalytics.tools import migrate_rules
 from pmanalytics.tools.migrate import (
     CATEGORY_RULES,
     HAS_FRONT_MATTER,
@@ -352,15 +355,111 @@ def test_any_title_is_written_as_valid_yaml(title: str) -> None:
 
 
 def test_every_rule_keyword_is_documented() -> None:
-    docstring = fold(migrate_module.__doc__ or "")
     guide = fold((ROOT / "docs" / "migrate.md").read_text(encoding="utf-8"))
+    assert "migrate_rules.toml" in (migrate_module.__doc__ or "")  # the docstring points at the data
     for keyword, category in CATEGORY_RULES:
-        for text, name in ((docstring, "the module docstring"), (guide, "docs/migrate.md")):
-            assert fold(keyword.rstrip("*")) in text, f"{keyword} → {category} missing from {name}"
+        assert fold(keyword.rstrip("*")) in guide, f"{keyword} → {category} missing from docs/migrate.md"
     for stage, keywords in STAGE_KEYWORDS.items():
         for keyword in keywords:
-            assert fold(keyword) in docstring, f"{stage} keyword {keyword} missing from the docstring"
             assert fold(keyword) in guide, f"{stage} keyword {keyword} missing from docs/migrate.md"
+
+
+# --- the rules file -------------------------------------------------------------------------------------
+
+SMALL_RULES = """
+template_events = ["Short event description"]
+
+[labels]
+severity = ["Sévérité"]
+date = ["Date"]
+category = ["Catégorie"]
+
+[zones]
+CET = { offset = "+01:00", summer = "CEST", summer_offset = "+02:00", region = "Europe/Copenhagen" }
+EST = { offset = "-05:00" }
+
+[stages.detected_at]
+says = "detected"
+en = ["detected"]
+fr = ["détecté"]
+summary_lines = ["Time to detection"]
+
+[stages.mitigated_at]
+says = "mitigated"
+en = ["mitigated"]
+fr = ["atténué"]
+summary_lines = ["TTM"]
+
+[stages.resolved_at]
+says = "resolved"
+en = ["resolved"]
+fr = ["résolu"]
+summary_lines = ["TTR"]
+
+[not_done]
+window = 3
+en = ["not"]
+fr = ["tenté"]
+
+[units.hour]
+seconds = 3600
+words = ["hours", "h"]
+
+[placeholders]
+duration_not_stated = ["N/A"]
+no_action = ["Aucune"]
+
+[categories]
+config = ["config*", "paramétrage"]
+data = ["perte de données"]
+"""
+
+
+def test_a_rules_file_is_read_folded_where_it_is_compared() -> None:
+    rules = migrate_rules.parse(tomllib.loads(SMALL_RULES), "small.toml")
+    assert rules.category_rules() == (("config*", "config"), ("parametrage", "config"), ("perte de donnees", "data"))
+    assert rules.folded(rules.placeholders["duration_not_stated"]) == {"n a"}
+    assert rules.folded(rules.not_done["fr"]) == {"tente"}
+    assert [(zone.name, zone.minutes, zone.summer) for zone in rules.zones] == [
+        ("CET", 60, ("Europe/Copenhagen", "CEST", "+02:00")), ("EST", -300, None)]
+    assert [(unit.name, unit.length, unit.words) for unit in rules.units] == [
+        ("hour", dt.timedelta(hours=1), ("hours", "h"))]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("data = [", "datas = ["), "small.toml: [categories] datas is not a category"),
+    (('EST = { offset = "-05:00" }', 'EST = { offset = "-5h" }'), "small.toml: [zones.EST]: offset '-5h'"),
+    (('EST = { offset', 'Est = { offset'), "small.toml: [zones.Est]: a zone is written in capital letters"),
+    (('words = ["hours", "h"]', 'words = ["Hours", "h"]'), "small.toml: [units.hour]: unit words"),
+    (('en = ["mitigated"]', 'en = []'), "small.toml: [stages.mitigated_at]: `en` must be a non-empty list"),
+    (("[stages.resolved_at]", "[stages.fixed_at]"), "small.toml: [stages] must be detected_at, mitigated_at"),
+    (("window = 3", 'window = "3"'), "small.toml: [not_done]: `window` must be a whole number"),
+    (('no_action = ["Aucune"]', 'no_action = [""]'), "small.toml: [placeholders]: `no_action` must be a list"),
+])
+def test_a_malformed_rules_file_names_the_file_and_what_to_fix(change: tuple[str, str], message: str) -> None:
+    assert SMALL_RULES.count(change[0]) == 1
+    with pytest.raises(RulesError) as raised:
+        migrate_rules.parse(tomllib.loads(SMALL_RULES.replace(*change)), "small.toml")
+    assert message in str(raised.value)
+
+
+def test_generated_tables_are_rewritten_in_place_at_their_indentation() -> None:
+    rules = migrate_rules.parse(tomllib.loads(SMALL_RULES), "small.toml")
+    doc = "".join(f"<!-- generated: {name} -->\nstale\n<!-- end generated: {name} -->\n\n"
+                  for name in migrate_rules.TABLES if name != "units")
+    doc += "1. Units:\n\n   <!-- generated: units -->\n   <!-- end generated: units -->\n\nHand-written.\n"
+    updated = migrate_rules.update(doc, rules)
+    assert "stale" not in updated
+    assert "\n   <!-- generated: units -->\n   | unit | written |\n   |---|---|\n   | hour | `hours`, `h` |\n" \
+        "   <!-- end generated: units -->\n\nHand-written.\n" in updated
+    assert "| `config` | config\\*, paramétrage |" in updated
+    assert migrate_rules.update(updated, rules) == updated
+
+
+def test_a_doc_without_the_comments_of_a_table_is_an_error() -> None:
+    rules = migrate_rules.parse(tomllib.loads(SMALL_RULES), "small.toml")
+    with pytest.raises(RulesError, match="<!-- generated: labels -->"):
+        migrate_rules.update("# Migrating\n", rules)
 
 
 # --- the sample corpus and the CLI -----------------------------------------------------------------------

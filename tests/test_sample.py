@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import string
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from pmanalytics.tools.sample import (
     SampleSummary,
     _paris_offset,
     last_full_quarter,
+    read_texts,
     write_sample,
 )
 
@@ -39,6 +41,41 @@ STATUS_ALIASES = {
     "cancelled": "cancelled", "won't do": "cancelled", "annulé": "cancelled",
 }
 STATUS_HEADERS = {"Status", "Statut", "État"}
+TAXONOMY = {"config", "deployment", "software", "capacity", "dependency", "infrastructure", "data",
+            "security", "monitoring", "communication", "process", "tech-debt"}
+SERVICES = {"checkout-api", "payments", "search", "auth", "notifications", "catalog", "inventory",
+            "gateway", "dns", "kafka", "postgres-main", "billing", "mobile-bff", "cdn", "identity"}
+SECTIONS = {"context", "timeline", "analysis", "actions", "lessons", "follow_up"}
+# Tables only French has: its words for the taxonomy's (English) names, and the notes of the
+# comment column that only a French action layout has.
+FRENCH_ONLY = {("category_words",), ("actions", "notes")}
+# The generator takes up to these many distinct entries, or reads them by position.
+FEWEST = {("timeline", "investigate"): 6, ("timeline", "recover"): 4, ("timeline", "status_page"): 2,
+          ("analysis", "not_caught"): 2, ("lessons", "well"): 3, ("lessons", "wrong"): 3,
+          ("lessons", "lucky"): 3, ("follow_up", "sentences"): 3}
+PLACEHOLDERS = {"svc", "svc2", "team", "teams", "services", "title", "trigger", "primary_summary",
+                "severity", "duration", "pct", "users", "tickets", "money", "det", "mit", "clock",
+                "start_clock", "end_clock", "resolve_clock", "review", "next_review", "related"}
+
+
+def _tables(value: object, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+    """Every table and list of a texts file by path (the items of a list of tables share one)."""
+    found: dict[tuple[str, ...], object] = {path: value}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.update(_tables(item, (*path, key)))
+    elif isinstance(value, tuple):
+        for item in value:
+            if isinstance(item, dict):
+                found.update(_tables(item, (*path, "[]")))
+    return found
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else ()
+    return [text for item in items for text in _strings(item)]
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -308,3 +345,43 @@ def test_paris_offset_matches_the_tz_database() -> None:
 def test_committed_sample_is_reproducible(tmp_path: Path) -> None:
     write_sample(tmp_path / "sample", **COMMITTED_ARGUMENTS)  # type: ignore[arg-type]
     assert _tree(tmp_path / "sample") == _tree(COMMITTED_SAMPLE)
+
+
+def test_both_languages_have_the_same_tables() -> None:
+    english, french = _tables(read_texts("en")), _tables(read_texts("fr"))
+    assert set(english) == {path for path in french if not any(path[:len(p)] == p for p in FRENCH_ONLY)}
+    for texts in (read_texts("en"), read_texts("fr")):
+        assert set(texts["categories"]) == TAXONOMY
+        assert set(texts["service_roles"]) == SERVICES
+        assert set(texts["headings"]) == SECTIONS
+        assert set(texts["actions"]["status_words"]) == {"done", "open", "in_progress", "cancelled"}
+        assert set(texts["actions"]["type_words"]) == {"short", "long"}
+        note_column = any("note" in dict(layout["columns"]) for layout in texts["actions"]["layouts"])
+        assert note_column == ("notes" in texts["actions"])
+    common = read_texts("common")
+    assert set(common["category_tags"]) == TAXONOMY
+    assert set(common["heading_emoji"]) == SECTIONS | {"extra"}
+
+
+@pytest.mark.parametrize("name", ["en", "fr", "common"])
+def test_no_text_table_is_empty(name: str) -> None:
+    for path, value in _tables(read_texts(name)).items():
+        if isinstance(value, dict | tuple):
+            assert value, path
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_enough_texts_for_each_draw(language: str) -> None:
+    texts = read_texts(language)
+    for (table, key), fewest in FEWEST.items():
+        assert len(texts[table][key]) >= fewest, (table, key)
+    assert len(texts["context"]["figures"]) == 4  # duration, failed requests, users affected, tickets
+    for category, bank in texts["categories"].items():
+        assert len(bank["analysis"]) >= 3, category  # a primary cause takes two or three of the first three
+
+
+@pytest.mark.parametrize("name", ["en", "fr", "common"])
+def test_placeholders_are_ones_the_generator_fills(name: str) -> None:
+    for text in _strings(read_texts(name)):
+        fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        assert fields <= PLACEHOLDERS, text

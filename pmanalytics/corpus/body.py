@@ -1,8 +1,8 @@
-"""The body of a Markdown postmortem (contract 1.3): sections, timeline, actions, lessons.
+"""The body of a Markdown postmortem (docs/corpus.md section 1.3): sections, timeline, actions, lessons.
 
-A single line scan splits sections at level-2 headings outside code fences; each known
-section is then read by its own small parser. Problems are warnings: the body never
-rejects a postmortem.
+The body is scanned once (`markdown.scan`): level-2 headings open sections, and each
+known section is read from its scanned lines by its own small parser, which never sees
+the lines of a code fence. Problems are warnings: the body never rejects a postmortem.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
+from operator import itemgetter
 
 from pmanalytics.corpus import values
 from pmanalytics.corpus.fields import FieldContext
+from pmanalytics.corpus.markdown import CODE, FENCE, HEADING, ITEM, ROW, SEPARATOR, TEXT, Line, cells, scan
 from pmanalytics.corpus.records import Action, Lesson, Postmortem, Problem, Section, TimelineEvent
 from pmanalytics.corpus.settings import CorpusSettings
 from pmanalytics.corpus.vocabulary import (
@@ -27,8 +30,6 @@ from pmanalytics.corpus.vocabulary import (
     fold,
 )
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+(.*)$")
 _EVENT = re.compile(
     r"^(?:\*\*|__)?(?:(?P<date>\d{4}-\d{2}-\d{2})[ T])?"
     r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
@@ -38,78 +39,43 @@ _EVENT = re.compile(
 )
 # possessive `*+`: a long run of spaces after `**` must not make the match quadratic
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*+:?\s*+$")
-_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?$")
+_TEXT_OF = itemgetter(2)  # the line as written, of a scanned line
+_ITEM_INDENT = 3  # the deepest indent (whitespace characters) of a list item the body reads
 
 
 def read_body(
     pm: Postmortem, text: str, first_line: int, ctx: FieldContext, settings: CorpusSettings
 ) -> None:
-    parsed = _split_sections(text, first_line)
+    parsed = _sections(scan(text, first_line))
     pm.sections = [section for section, _ in parsed]
     pm.lang = _language(pm.sections)
-    for section, body_line in parsed:
+    for section, lines in parsed:
         if section.section == "timeline":
-            pm.timeline.extend(read_timeline(section, pm, ctx, settings, body_line=body_line))
+            pm.timeline.extend(read_timeline(lines, pm, ctx, settings))
         elif section.section == "lessons":
-            pm.lessons.extend(read_lessons(section, body_line=body_line))
+            pm.lessons.extend(read_lessons(lines))
     for wanted in ("actions", "follow_up"):
-        for section, body_line in parsed:
+        for section, lines in parsed:
             if section.section == wanted:
-                pm.actions.extend(
-                    read_actions(section, pm, ctx, start=len(pm.actions), body_line=body_line)
-                )
+                pm.actions.extend(read_actions(lines, pm, ctx, start=len(pm.actions)))
         if pm.actions:
             break
 
 
-def split_sections(text: str, first_line: int) -> list[Section]:
-    """Level-2 headings open sections; `## ` inside ``` or ~~~ fences is text."""
-    return [section for section, _ in _split_sections(text, first_line)]
+def _sections(lines: list[Line]) -> list[tuple[Section, list[Line]]]:
+    """The sections, each with the scanned lines of its body.
+
+    A level-2 heading at the start of its line opens a section; `## ` inside a fence is code.
+    """
+    # "##" is the marker of a level-2 heading and of nothing else; `line[3]` is its indent
+    starts = [index for index, line in enumerate(lines) if line[4] == "##" and not line[3]]
+    return [_section(lines[start], lines[start + 1:end]) for start, end in pairwise([*starts, len(lines)])]
 
 
-def _split_sections(text: str, first_line: int) -> list[tuple[Section, int]]:
-    """The sections, each with the line number of its body's first line."""
-    sections: list[tuple[Section, int]] = []
-    heading: str | None = None
-    heading_line = 0
-    lines: list[str] = []
-    fence: str | None = None
-    may_fence = _may_have_fences(text)
-    for offset, line in enumerate(text.split("\n")):
-        fence_match = _FENCE.match(line) if may_fence else None
-        if fence_match:
-            fence = _after_fence_line(fence, fence_match.group(1), line)
-        elif fence is None and line.startswith("## "):
-            if heading is not None:
-                sections.append(_section(heading, lines, heading_line))
-            heading, heading_line, lines = line[3:].strip(), first_line + offset, []
-            continue
-        if heading is not None:
-            lines.append(line)
-    if heading is not None:
-        sections.append(_section(heading, lines, heading_line))
-    return sections
-
-
-def _may_have_fences(text: str) -> bool:
-    """False when no line can open a code fence: most bodies, which then skip the fence pattern."""
-    return "```" in text or "~~~" in text
-
-
-def _after_fence_line(fence: str | None, marker: str, line: str) -> str | None:
-    """The open fence after a fence-like line: it opens one, closes the open one, or is text."""
-    if fence is None:
-        return marker
-    closes = marker[0] == fence[0] and len(marker) >= len(fence)
-    return None if closes and not line.strip()[len(marker):].strip() else fence
-
-
-def _section(heading: str, lines: list[str], line: int) -> tuple[Section, int]:
-    clean = heading.strip().strip("#").strip()
-    body = "\n".join(lines).strip("\n")
-    # the body drops the empty lines after the heading: its first line comes after them
-    leading_empty = next((i for i, text in enumerate(lines) if text), len(lines))
-    return Section(SECTION_INDEX.get(fold(clean)), clean, body, line), line + 1 + leading_empty
+def _section(heading: Line, lines: list[Line]) -> tuple[Section, list[Line]]:
+    clean = heading[5].strip().strip("#").strip()
+    body = "\n".join(map(_TEXT_OF, lines)).strip("\n")
+    return Section(SECTION_INDEX.get(fold(clean)), clean, body, heading[1]), lines
 
 
 def _language(sections: list[Section]) -> str | None:
@@ -120,32 +86,11 @@ def _language(sections: list[Section]) -> str | None:
     return "fr" if french * 2 > len(known) else "en"
 
 
-def _body_lines(section: Section, body_line: int | None = None) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a section body, skipping fenced blocks.
-
-    `body_line` is the line number of the body's first line (default: right after the heading).
-    """
-    first = section.source_line + 1 if body_line is None else body_line
-    lines = section.body.split("\n")
-    if not _may_have_fences(section.body):
-        yield from enumerate(lines, first)
-        return
-    fence: str | None = None
-    for offset, line in enumerate(lines):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            fence = _after_fence_line(fence, fence_match.group(1), line)
-            continue
-        if fence is None:
-            yield first + offset, line
-
-
 # --- timeline ---------------------------------------------------------------------------
 
 
 def read_timeline(
-    section: Section, pm: Postmortem, ctx: FieldContext, settings: CorpusSettings,
-    *, body_line: int | None = None,
+    lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, settings: CorpusSettings
 ) -> list[TimelineEvent]:
     written_offset = ctx.started_offset
     day = pm.started_at.date()
@@ -155,8 +100,8 @@ def read_timeline(
 
     previous: dt.time | None = None
     events: list[TimelineEvent] = []
-    for line_number, line in _body_lines(section, body_line):
-        candidate = _event_text(line)
+    for kind, line_number, _, indent, _, content in lines:
+        candidate = _event_text(kind, indent, content)
         if candidate is None:
             continue
         match = _EVENT.match(candidate)
@@ -200,16 +145,14 @@ def read_timeline(
     return events
 
 
-def _event_text(line: str) -> str | None:
-    """The text after a list marker, or the row of a table; None for other lines."""
-    item = _LIST_ITEM.match(line)
-    if item:
-        return item.group(1).strip()
-    stripped = line.strip()
-    if stripped.startswith("|") and not _TABLE_SEPARATOR.match(stripped):
-        cells = _cells(stripped)
-        if len(cells) >= 2 and cells[0]:
-            return f"{cells[0]} | {' | '.join(c for c in cells[1:] if c)}"
+def _event_text(kind: int, indent: int, content: str) -> str | None:
+    """The text of a list item, or the row of a table; None for other lines."""
+    if kind == ITEM:
+        return content.strip() if indent <= _ITEM_INDENT else None
+    if kind == ROW:
+        row = cells(content)
+        if len(row) >= 2 and row[0]:
+            return f"{row[0]} | {' | '.join(c for c in row[1:] if c)}"
     return None
 
 
@@ -230,50 +173,35 @@ def _zone(written: str | None) -> dt.tzinfo | None:
 # --- tables and actions -----------------------------------------------------------------
 
 
-def _cells(row: str) -> list[str]:
-    inner = row.strip()
-    if inner.startswith("|"):
-        inner = inner[1:]
-    if inner.endswith("|") and not inner.endswith("\\|"):
-        inner = inner[:-1]
-    if "\\|" not in inner:
-        return [part.strip() for part in inner.split("|")]
-    return [part.strip().replace("\\|", "|") for part in re.split(r"(?<!\\)\|", inner)]
+_IN_TABLE = (SEPARATOR, FENCE, CODE)  # lines that neither add a row nor end the table
 
 
-def _tables(
-    section: Section, body_line: int | None = None
-) -> Iterator[list[tuple[int, list[str]]]]:
-    """Each Markdown table of the section: its rows (line number, cells), header first."""
+def _tables(lines: Sequence[Line]) -> Iterator[list[tuple[int, list[str]]]]:
+    """Each Markdown table of a section: its rows (line number, cells), header first."""
     table: list[tuple[int, list[str]]] = []
-    for line_number, line in _body_lines(section, body_line):
-        stripped = line.strip()
-        if stripped.startswith("|"):
-            if not _TABLE_SEPARATOR.match(stripped):
-                table.append((line_number, _cells(stripped)))
-            continue
-        if table:
+    for kind, line_number, _, _, _, content in lines:
+        if kind == ROW:
+            table.append((line_number, cells(content)))
+        elif table and kind not in _IN_TABLE:
             yield table
             table = []
     if table:
         yield table
 
 
-def read_actions(
-    section: Section, pm: Postmortem, ctx: FieldContext, start: int, *, body_line: int | None = None
-) -> list[Action]:
+def read_actions(lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, start: int) -> list[Action]:
     actions: list[Action] = []
     row_number = start
-    for table in _tables(section, body_line):
+    for table in _tables(lines):
         _, header = table[0]
         columns = [ACTION_COLUMN_INDEX.get(fold(h)) for h in header]
         if "action" not in columns:
             continue
-        for line_number, cells in table[1:]:
-            if not any(cells):
+        for line_number, row in table[1:]:
+            if not any(row):
                 continue
             row_number += 1
-            action = _action(dict_of(header, columns, cells), pm, ctx, row_number, line_number)
+            action = _action(dict_of(header, columns, row), pm, ctx, row_number, line_number)
             if action is not None:
                 actions.append(action)
     return actions
@@ -372,19 +300,17 @@ def _optional_date(row: dict[str, str], key: str, warn: Warn) -> dt.date | None:
 # --- lessons ----------------------------------------------------------------------------
 
 
-def read_lessons(section: Section, *, body_line: int | None = None) -> list[Lesson]:
+def read_lessons(lines: Sequence[Line]) -> list[Lesson]:
+    """List items, each of the kind named by the heading or bold line above it."""
     lessons: list[Lesson] = []
     kind: str | None = None
-    for _, line in _body_lines(section, body_line):
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            kind = LESSON_KIND_INDEX.get(fold(stripped.lstrip("#").strip()))
-            continue
-        bold = _BOLD_LINE.match(stripped)
-        if bold:
-            kind = LESSON_KIND_INDEX.get(fold(bold.group(1)))
-            continue
-        item = _LIST_ITEM.match(line)
-        if item and item.group(1).strip():
-            lessons.append(Lesson(kind, item.group(1).strip()))
+    for line_kind, _, _, indent, _, content in lines:
+        if line_kind == HEADING:
+            kind = LESSON_KIND_INDEX.get(fold(content))
+        elif line_kind == TEXT:
+            bold = _BOLD_LINE.match(content)
+            if bold:
+                kind = LESSON_KIND_INDEX.get(fold(bold.group(1)))
+        elif line_kind == ITEM and indent <= _ITEM_INDENT and content.strip():
+            lessons.append(Lesson(kind, content.strip()))
     return lessons

@@ -1,4 +1,4 @@
-"""Stage 2a: one Markdown postmortem → a typed :class:`Postmortem` (contract section 1).
+"""Stage 2a: one Markdown postmortem → a typed :class:`Postmortem` (docs/corpus.md section 1).
 
 The steps: decode → split the front matter → read it as YAML (libyaml's C loader,
 safe constructors only) → type its keys (`fields`) → split the body into sections
@@ -38,7 +38,7 @@ class _Loader(yaml.CSafeLoader):
     """libyaml's safe loader, but every scalar but null stays text (booleans too: `fields` reads them).
 
     Timestamps, numbers and dates are then read by `values` with one set of rules,
-    and `id: 007` keeps its text as the contract asks.
+    and `id: 007` keeps its text (docs/corpus.md section 1.1).
     """
 
 
@@ -56,10 +56,16 @@ class _Loader(yaml.CSafeLoader):
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _NULL_TAG, _STR_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
 _SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+def _scalar_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
 # Written tags (`!!int 0x…`, `!!timestamp 2026-02-30`, `!!bool maybe`) give text too: the same
 # rules then apply, and no constructor can fail on a malformed value or build a giant number.
 for _tag in ("int", "float", "bool", "timestamp", "binary"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", yaml.constructor.SafeConstructor.construct_scalar)
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _scalar_text)
 
 
 def decode(data: bytes) -> str:

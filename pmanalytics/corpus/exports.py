@@ -1,4 +1,4 @@
-"""Stage 2b: the tabular exports at the corpus root (contract section 2).
+"""Stage 2b: the tabular exports at the corpus root (docs/corpus.md section 2).
 
 `postmortems.*`, `actions.*` and `incidents.*`, each as CSV, a JSON array of objects,
 or NDJSON. Rows are read with the standard `csv` and `json` modules; each row becomes
@@ -8,9 +8,10 @@ the same records as a Markdown postmortem, and a bad row is rejected alone.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pmanalytics.corpus import values
@@ -127,7 +128,7 @@ def _postmortem_rows(result: FileResult, rows: list[tuple[int | None, Row]], set
         if bad:
             _reject(result, line, bad)
             continue
-        ctx = FieldContext(result.file.path, settings, lambda _key, line=line: line)
+        ctx = FieldContext(result.file.path, settings, _at_line(line))
         try:
             pm = postmortem_from_fields(
                 row, ctx, source_line=line, source_format=result.file.path.rpartition(".")[2],
@@ -138,6 +139,11 @@ def _postmortem_rows(result: FileResult, rows: list[tuple[int | None, Row]], set
             continue
         result.postmortems.append(pm)
         result.problems.extend(ctx.problems)
+
+
+def _at_line(line: int | None) -> Callable[[str], int | None]:
+    """Every field of an export row is reported at the row's line."""
+    return lambda _key: line
 
 
 def _action_rows(result: FileResult, rows: list[tuple[int | None, Row]], settings: CorpusSettings) -> None:
@@ -198,7 +204,7 @@ def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], setti
             level = severity(row["severity"])
             if level is None:
                 warn("severity", f"severity {row['severity']!r} not understood (S1..S4); left empty")
-        stamps = {}
+        stamps: dict[str, dt.datetime | None] = {}
         for key in ("started_at", "resolved_at"):
             stamps[key] = None
             if not values.is_blank(row.get(key)):

@@ -1,4 +1,4 @@
-"""The keys of a postmortem (contract 1.1 and 1.2), from front matter or an export row.
+"""The keys of a postmortem (docs/corpus.md sections 1.1 and 1.2), from front matter or an export row.
 
 `postmortem_from_fields` is shared by Markdown files and `postmortems.*` rows, so a
 value means the same wherever it is written. Required keys that are missing or not
@@ -61,7 +61,7 @@ class FieldContext:
 
 
 def apply_field_mapping(raw: Mapping[str, Any], settings: CorpusSettings) -> dict[str, Any]:
-    """Rename the corpus's own keys to the contract's (`[fields]` of pmanalytics.toml)."""
+    """Rename the corpus's own keys to the keys of docs/corpus.md 1.1 (`[fields]` of pmanalytics.toml)."""
     if not settings.fields:
         return dict(raw)
     mapped = dict(raw)
@@ -281,7 +281,7 @@ def _is_unquoted_string_form(item: dict[Any, Any]) -> bool:
 
 
 def _check_order(pm: Postmortem, ctx: FieldContext) -> bool:
-    """Contract 4.6: any stage before started_at, or resolved before detected/mitigated."""
+    """docs/corpus.md section 4, item 6: any stage before started_at, or resolved before detected/mitigated."""
     later = [("detected_at", pm.detected_at), ("mitigated_at", pm.mitigated_at),
              ("resolved_at", pm.resolved_at)]
     wrong = [key for key, at in later if at is not None and at < pm.started_at]
@@ -298,7 +298,7 @@ def _check_order(pm: Postmortem, ctx: FieldContext) -> bool:
 
 
 def _extra_json(fields: Mapping[str, Any]) -> str | None:
-    """The keys the contract does not know, as JSON (strict JSON: text keys, no NaN).
+    """The keys docs/corpus.md does not define, as JSON (strict JSON: text keys, no NaN).
 
     The value is bounded already (`parse_markdown` checks the expanded front matter, exports
     are rows of a file), so converting it is bounded too.

@@ -1,4 +1,4 @@
-"""`pmanalytics.toml`: the settings of one corpus (contract section 3).
+"""`pmanalytics.toml`: the settings of one corpus (docs/corpus.md section 3).
 
 ```toml
 timezone = "Europe/Paris"      # IANA name; timestamps without an offset are in it (default UTC)
@@ -7,7 +7,7 @@ recurrence_days = 180          # recurrence window
 default_severity = "S3"        # stands in for a missing `severity`
 extra_categories = ["automation"]   # more root-cause categories, counted as themselves
 
-[category_aliases]             # your category names → a contract (or extra) category
+[category_aliases]             # your category names → a category of docs/corpus.md 1.2 (or an extra one)
 "config-change" = "config"
 
 [fields]                       # contract key = the key your files use
@@ -44,7 +44,7 @@ _KNOWN = {
 
 @dataclass(frozen=True)
 class CorpusSettings:
-    """Settings in force for one corpus; the defaults are the contract's."""
+    """Settings in force for one corpus; the defaults are those of docs/corpus.md section 3.1."""
 
     timezone: str = "UTC"
     deadline_hours: float = 72.0

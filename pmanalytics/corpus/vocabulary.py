@@ -1,4 +1,4 @@
-"""The closed vocabularies of the corpus contract, with their English and French aliases.
+"""The closed vocabularies of docs/corpus.md, with their English and French aliases.
 
 Every lookup goes through :func:`fold`, so matching ignores case, accents, emoji,
 surrounding punctuation and a leading section number ("3.", "2)").

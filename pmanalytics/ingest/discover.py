@@ -1,4 +1,4 @@
-"""Stage 1: find the files of a corpus and say what each one is (contract sections 1–3).
+"""Stage 1: find the files of a corpus and say what each one is (docs/corpus.md sections 1–3).
 
 Nothing is read here but names and sizes. Symbolic links are never followed out of
 the corpus, and folders are walked without following links (no loops). A sub-folder

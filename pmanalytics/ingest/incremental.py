@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import duckdb
 
-from pmanalytics.corpus.records import Action, CorpusFile, FileResult, Problem
+from pmanalytics.corpus.records import Action, CorpusFile, FileResult, Outcome, Problem
 from pmanalytics.ingest.store import SETTINGS_KEY
 
 RACY_MARGIN_US = 2_000_000  # files modified this close to the previous load's start are hashed
@@ -48,7 +48,7 @@ class PreviousFile(NamedTuple):
     size_bytes: int
     modified_us: int
     content_sha256: str | None
-    outcome: str
+    outcome: Outcome
 
 
 @dataclass
@@ -110,11 +110,11 @@ def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | Non
         elif old is not None and old.outcome == "rejected" and file.kind == "postmortem":
             rejected.append((file, old))
         elif verdict == "touched" and old is not None:
-            plan.touched.append(FileResult(file, old.outcome, old.content_sha256))  # type: ignore[arg-type]
+            plan.touched.append(FileResult(file, old.outcome, old.content_sha256))
     if plan.fresh or plan.removed:  # a rejection for a duplicate id may not hold any more
         plan.fresh = sorted(plan.fresh + [file for file, _ in rejected], key=lambda f: f.path)
     else:
-        plan.touched += [FileResult(file, old.outcome, old.content_sha256)  # type: ignore[arg-type]
+        plan.touched += [FileResult(file, old.outcome, old.content_sha256)
                          for file, old in rejected if _compare(file, old) == "touched"]
     exports = [f for f in files if f.kind == "export"]
     if len(plan.fresh) > MOST_FILES * len(files) or any(f.path.lower().startswith("postmortems.") for f in exports):

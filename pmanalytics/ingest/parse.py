@@ -5,17 +5,14 @@ fingerprint and incremental reloads) and the records. A file that cannot be read
 parsed becomes a rejected :class:`FileResult` with a one-line reason; nothing a file
 holds can stop the others.
 
-Two ways out:
-
-- `parse_files` gives whole records, for `check` (which stores nothing).
-- `parse_batches` gives :class:`Batch` es for `load`: runs of consecutive files whose
-  postmortems and incidents are already Arrow tables (built in the worker, see
-  `tables`), with only light references left in the results. Pickling whole records
-  back from the workers costs as much as parsing them; Arrow buffers cost almost
-  nothing. A few batches per worker are in flight, so memory stays flat whatever the
-  corpus size. Exports (`actions.*`, `incidents.*`, `postmortems.*`) are the longest
-  tasks: they are handed to the workers first. Only the tracker rows come back as
-  records: the overlay needs them.
+`parse_batches` gives :class:`Batch` es (for `load`, and `check`, which is a load into
+a throwaway database): runs of consecutive files whose postmortems and incidents are
+already Arrow tables (built in the worker, see `tables`), with only light references
+left in the results. Pickling whole records back from the workers costs as much as
+parsing them; Arrow buffers cost almost nothing. A few batches per worker are in
+flight, so memory stays flat whatever the corpus size. Exports (`actions.*`,
+`incidents.*`, `postmortems.*`) are the longest tasks: they are handed to the workers
+first. Only the tracker rows come back as records: the overlay needs them.
 
 Workers are forked (a fork server or spawn would run again a user's script that lacks
 an `if __name__ == "__main__"` guard): `parse_batches` starts them before the caller
@@ -36,7 +33,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +52,6 @@ from pmanalytics.ingest.discover import link_escapes
 MAX_FILE_BYTES = 10_000_000
 MAX_EXPORT_BYTES = 500_000_000
 PARALLEL_FROM_FILES = 400
-CHUNK_FILES = 64
 BATCH_FILES = 250  # files per batch: big enough for bulk inserts, small enough to keep workers busy
 WINDOW_PER_WORKER = 3  # batches in flight per worker
 WATCH_PARENT_SECONDS = 1.0
@@ -72,26 +68,6 @@ class Batch:
     refs: list[PostmortemRef] = field(default_factory=list)  # refs[i] is the postmortem of pm_index i
     incident_refs: list[IncidentRef] = field(default_factory=list)  # likewise for incident_index
     tables: dict[str, pa.Table] = field(default_factory=dict)
-
-
-def parse_files(
-    files: list[CorpusFile],
-    settings: CorpusSettings,
-    root: Path,
-    *,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> Iterator[FileResult]:
-    """Results in the order of `files`; parallel over `workers` processes for large corpora."""
-    workers = _workers(workers)
-    if workers <= 1 or len(files) < PARALLEL_FROM_FILES:
-        results: Iterable[FileResult] = (parse_file(f, settings, root) for f in files)
-        yield from _counted(results, progress)
-        return
-    chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-        batches = pool.map(_parse_chunk, chunks, [settings] * len(chunks), [root] * len(chunks))
-        yield from _counted((r for batch in batches for r in batch), progress)
 
 
 def parse_batches(
@@ -121,11 +97,12 @@ def parse_batch(files: list[CorpusFile], settings: CorpusSettings, root: Path) -
     incidents = [i for r in results for i in r.incidents if isinstance(i, Incident)]
     batch = Batch(results, tables={**postmortem_tables(postmortems), "incidents": incident_table(incidents)})
     for result in results:
-        result.postmortems = [PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format)
-                              for pm in result.postmortems]
-        result.incidents = [IncidentRef(i.incident_id, i.source_path, i.source_line) for i in result.incidents]
-        batch.refs.extend(result.postmortems)
-        batch.incident_refs.extend(result.incidents)
+        refs = [PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format)
+                for pm in result.postmortems]
+        incident_refs = [IncidentRef(i.incident_id, i.source_path, i.source_line) for i in result.incidents]
+        result.postmortems, result.incidents = list(refs), list(incident_refs)
+        batch.refs.extend(refs)
+        batch.incident_refs.extend(incident_refs)
     return batch
 
 
@@ -185,13 +162,6 @@ def _start_worker() -> None:
 
 def _parse_chunk(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> list[FileResult]:
     return [parse_file(f, settings, root) for f in files]
-
-
-def _counted(results: Iterable[FileResult], progress: Progress | None) -> Iterator[FileResult]:
-    for result in results:
-        if progress is not None:
-            progress(1)
-        yield result
 
 
 def parse_file(file: CorpusFile, settings: CorpusSettings, root: Path) -> FileResult:

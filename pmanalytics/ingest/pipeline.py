@@ -1,7 +1,7 @@
 """The loading pipeline: discover → parse → validate → store, each step in its own module.
 
-`load` writes the database; `check` runs the same steps but stores nothing, so the two
-always agree on what is rejected and why.
+`load` writes the database; `check` is a load into a throwaway database, so the two
+always agree on what is rejected and why, and a check streams as a load does.
 
 A load streams: parse workers hand over batches of files whose postmortems are already
 table rows, the cross-file rules see the batches in path order, and the rows go into
@@ -17,9 +17,10 @@ import datetime as dt
 import gc
 import hashlib
 import itertools
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,17 +30,20 @@ from pmanalytics.corpus.settings import CorpusSettings, read_settings, settings_
 from pmanalytics.database import resolve_db_path
 from pmanalytics.ingest.discover import discover
 from pmanalytics.ingest.incremental import Plan, encode_result, is_cached, plan_reload
-from pmanalytics.ingest.parse import Batch, Progress, parse_batches, parse_files
+from pmanalytics.ingest.parse import Batch, Progress, parse_batches
 from pmanalytics.ingest.store import Build, LoadRecord, rebuild, settings_sha256
-from pmanalytics.ingest.validate import Validator, ValidCorpus, validate
+from pmanalytics.ingest.validate import Validator
 
 if TYPE_CHECKING:
     import pandas as pd
 
+# the tables `blameless_findings` reads, in the order it takes them
+BLAMELESS_TABLES = ("postmortems", "sections", "root_causes", "timeline_events", "lessons")
+
 
 @dataclass(frozen=True)
 class LoadReport:
-    """What a load or a check found: the counts of contract section 5 and every problem."""
+    """What a load or a check found: the counts of docs/corpus.md section 5 and every problem."""
 
     corpus_path: Path
     db_path: Path | None
@@ -229,66 +233,44 @@ def check(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Validate the corpus without writing anything."""
-    report, _ = _check(Path(corpus), _path(settings), workers, progress)
-    return report
+    """Validate the corpus without writing anything the user keeps: a load into a throwaway database."""
+    with _throwaway_load(corpus, settings, workers, progress) as (report, _):
+        return report
+
+
+def check_blameless(
+    corpus: str | Path, *, settings: str | Path | None = None, workers: int | None = None
+) -> tuple[LoadReport, pd.DataFrame]:
+    """`check`, plus the sentences that blame people (see `lint.blameless`), read from the loaded tables."""
+    from pmanalytics.database import open_database
+    from pmanalytics.lint.blameless import blameless_findings
+
+    with _throwaway_load(corpus, settings, workers, None) as (report, db_path), open_database(db_path) as db:
+        findings = blameless_findings(*(db.table(name) for name in BLAMELESS_TABLES))
+    return report, findings
+
+
+@contextlib.contextmanager
+def _throwaway_load(
+    corpus: str | Path, settings: str | Path | None, workers: int | None, progress: Progress | None
+) -> Iterator[tuple[LoadReport, Path]]:
+    """`load` into a database in a new folder of the system's temporary directory, removed after the block.
+
+    The database is given explicitly, so neither `$PMANALYTICS_DB` nor the default one is
+    read or written, and the corpus may be read-only. The folder goes whatever ends the
+    block: an error, Ctrl-C.
+    """
+    with tempfile.TemporaryDirectory(prefix="pmanalytics-check-") as folder:
+        db_path = Path(folder) / "check.duckdb"
+        report = load(corpus, db_path, settings=settings, workers=workers, progress=progress)
+        yield replace(report, db_path=None), db_path
 
 
 def _path(value: str | Path | None) -> Path | None:
     return None if value is None else Path(value)
 
 
-def _check(
-    corpus: Path, settings_override: Path | None, workers: int | None, progress: Progress | None
-) -> tuple[LoadReport, ValidCorpus]:
-    started = time.monotonic()
-    files = discover(corpus)
-    settings = read_settings(corpus, settings_override)
-    root = corpus.resolve()
-    results = list(parse_files(files, settings, root, workers=workers, progress=progress))
-    valid = validate(results)
-    report = LoadReport(
-        corpus_path=root,
-        db_path=None,
-        files_seen=len(files),
-        loaded=valid.loaded,
-        rejected=valid.rejected,
-        skipped=valid.skipped,
-        warnings=valid.warnings,
-        problems=tuple(valid.problems),
-        corpus_fingerprint=_fingerprint(valid, settings_path(corpus, settings_override)),
-        duration_seconds=time.monotonic() - started,
-        settings=settings,
-        files_read=len(files),
-    )
-    return report, valid
-
-
-def _fingerprint(valid: ValidCorpus, settings_file: Path | None) -> str:
-    """SHA-256 over every read file's path and content hash, and the settings file."""
-    digest = hashlib.sha256()
-    for result in valid.results:
-        if result.content_sha256:
-            digest.update(f"{result.file.path}\0{result.content_sha256}\n".encode())
-    digest.update(_settings_digest(settings_file))
-    return digest.hexdigest()
-
-
 def _settings_digest(settings_file: Path | None) -> bytes:
     if settings_file is None:
         return b""
     return hashlib.sha256(settings_file.read_bytes()).hexdigest().encode()
-
-
-def check_blameless(
-    corpus: str | Path, *, settings: str | Path | None = None, workers: int | None = None
-) -> tuple[LoadReport, pd.DataFrame]:
-    """`check`, plus the sentences that blame people (see `figures.blameless`), nothing written."""
-    from pmanalytics.ingest.store import postmortem_frames
-    from pmanalytics.lint.blameless import blameless_findings
-
-    report, valid = _check(Path(corpus), _path(settings), workers, None)
-    frames = postmortem_frames(valid.postmortems)
-    findings = blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
-                                  frames["timeline_events"], frames["lessons"])
-    return report, findings

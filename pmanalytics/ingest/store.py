@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from pmanalytics.corpus.records import Action, FileResult, Postmortem, Problem
+from pmanalytics.corpus.records import Action, FileResult, Problem
 from pmanalytics.corpus.settings import CorpusSettings
 from pmanalytics.database import SCHEMA_VERSION
 from pmanalytics.errors import DatabaseError
@@ -42,8 +42,6 @@ from pmanalytics.ingest.validate import TrackedActions, Validator
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    import pandas as pd
 
     from pmanalytics.ingest.parse import Batch
 
@@ -535,20 +533,3 @@ def _stand_in(
     return Action(postmortem_id=postmortem_id, action_id=action_id, position=None, description="",
                   action_type=None, owner=None, due_date=None, status=status,
                   status_as_written=status_as_written, closed_date=closed_date, source_path="", source_line=None)
-
-
-def postmortem_frames(pms: list[Postmortem]) -> dict[str, pd.DataFrame]:
-    """The postmortems and every table that hangs off them, as the DataFrames a database gives.
-
-    Used by `check --blameless`, which stores nothing: the rows go through an in-memory
-    DuckDB with the schema, so the figures see exactly the types of a loaded database.
-    """
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(schema_sql())
-        for name, rows in tables.postmortem_tables(pms).items():
-            _insert(con, name, rows)
-        return {name: con.execute(f"SELECT * FROM {name}").df() for name in POSTMORTEM_TABLES}
-    finally:
-        con.close()

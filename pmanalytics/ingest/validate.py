@@ -1,4 +1,4 @@
-"""Stage 3: the rules that look across files (contract sections 2 and 5).
+"""Stage 3: the rules that look across files (docs/corpus.md sections 2 and 5).
 
 - Duplicate ids: the first postmortem in path order is kept, the others rejected.
 - The tracker overlay: `actions.*` rows update the status and closed date of the
@@ -9,8 +9,7 @@ The first and last rules only look backwards in path order, so :class:`Validator
 applies them as results arrive, and a result is final once added: a load streams
 100,000 files through it and stores each batch right away. The overlay needs every
 postmortem, so it runs at the end, on the actions of the postmortems the tracker names,
-wherever they are held (in memory for `check`, in the database being built for `load`);
-only the tracker results wait for it.
+read back from the database being built; only the tracker results wait for it.
 """
 
 from __future__ import annotations
@@ -24,65 +23,12 @@ AnyPostmortem = Postmortem | PostmortemRef
 
 
 @dataclass
-class ValidCorpus:
-    """What will be stored: every loaded record, every problem, every file's outcome."""
-
-    results: list[FileResult]
-    postmortems: list[Postmortem] = field(default_factory=list)
-    incidents: list[Incident] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def loaded(self) -> int:
-        return len(self.postmortems)
-
-    @property
-    def rejected(self) -> int:
-        return sum(r.rejected for r in self.results)
-
-    @property
-    def skipped(self) -> int:
-        return sum(1 for r in self.results if r.outcome == "skipped")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.level == "warning")
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-
-def validate(results: list[FileResult]) -> ValidCorpus:
-    """Apply the cross-file rules to fully parsed results; `results` must be in path order."""
-    validator = Validator()
-    for result in results:
-        validator.add(result)
-    kept = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
-    named = validator.tracker_ids
-    tracked = {pm.postmortem_id: TrackedActions.of(pm.actions) for pm in kept if pm.postmortem_id in named}
-    validator.overlay_tracker(tracked)
-    for pm in kept:
-        if pm.postmortem_id in tracked:
-            pm.actions.extend(tracked[pm.postmortem_id].added)
-    incidents = [incident for r in results for incident in r.incidents if isinstance(incident, Incident)]
-    return ValidCorpus(results, kept, incidents, [p for r in results for p in r.problems])
-
-
-@dataclass
 class TrackedActions:
     """What the tracker overlay needs of the actions of one kept postmortem that rows name."""
 
     count: int  # how many it has: a row added to it takes the next number
     by_id: dict[str, list[Action]] = field(default_factory=dict)  # those that rows may name, by id
     added: list[Action] = field(default_factory=list)  # the rows added to it, in order
-
-    @classmethod
-    def of(cls, actions: list[Action]) -> TrackedActions:
-        tracked = cls(len(actions))
-        for action in actions:
-            tracked.by_id.setdefault(action.action_id, []).append(action)
-        return tracked
 
 
 class Validator:

@@ -17,134 +17,12 @@ never matched. Matching ignores case and accents (``Négligence`` = ``negligence
 every `Finding.offset` points at `Finding.sentence` inside the text
 (``text[offset:offset + len(sentence)] == sentence``).
 
-Rules
------
-
-"Subject" below is the noun phrase just before the verb, in the same clause. It is a
-*person* when it is a pronoun (he, she, they, I, someone / il, elle, quelqu'un…), a role
-(engineer, operator, on-call, developer, reviewer, team… / opérateur, ingénieur, astreinte,
-développeur, équipe…), a participant's name, a capitalised common first name (John,
-Hélène; see `_FIRST_NAMES`) with or without its surname, or initials (J.D.). It is a
-*system* for things (the alert, the script, la supervision…) and impersonal pronouns (it,
-this, ce, cela); *collective* for we / nous / on; *negated* for nobody / personne / aucun,
-or a negation before the verb (never, did not). The object of "because of", "faute de"…
-is read the same way.
-
-.. list-table:: The rules (suggestions shown in English; each has its French twin in `SUGGESTIONS`)
-   :header-rows: 1
-
-   * - rule
-     - patterns (English / French)
-     - when it is blame
-     - example
-     - suggested rewording
-   * - ``human-error``
-     - human error, operator error, <person> made a mistake /
-       erreur humaine, erreur de l'opérateur, erreur de manipulation,
-       <personne> a commis une erreur
-     - always, except right after no, not, without, avoid, reduce, risk of… /
-       pas, sans, éviter, réduire, risque de… or before "is not" / "n'est pas"
-     - "Root cause: human error." / "Une erreur humaine."
-     - Describe the condition that allowed the mistake: which check, guard or
-       automation was missing?
-   * - ``forgot``
-     - <someone> forgot, forgets, had forgotten to, omitted to /
-       a, ont, avait… oublié, a omis de, oubli de, par oubli, un oubli
-     - the subject is not a system, not we / nous / on, not negated
-       (an unknown subject counts: systems rarely "forget")
-     - "Alice forgot to renew the certificate." / "Jean a oublié de redémarrer."
-     - Describe what relied on memory: which reminder, checklist step or
-       automation would have made the step impossible to miss?
-   * - ``should-have``
-     - should have, shouldn't have, should've + verb /
-       aurait dû, auraient dû + infinitive (not "aurait dû y avoir")
-     - the subject is a person; for should have known / noticed / realised and
-       aurait dû savoir / voir / remarquer, anything but a system, we or a negation
-     - "The on-call engineer should have checked the dashboard." /
-       "L'opérateur aurait dû vérifier."
-     - Avoid hindsight: describe what the people involved knew at the time, and
-       which signal, tool or procedure would have made the right action obvious.
-   * - ``negligence``
-     - negligence, negligent(ly), <someone> neglected to /
-       négligence, négligent(e)(s), a / ont négligé
-     - as ``human-error`` (the verbs: as ``forgot``)
-     - "Caused by negligence." / "Une négligence de l'équipe."
-     - Drop the judgement of intent: describe the workload, incentives and
-       safeguards around the decision, and which one was missing.
-   * - ``careless``
-     - careless(ly/ness), sloppy, inattentive, inattention, lack of attention /
-       manque d'attention, manque de vigilance, défaut d'attention, étourderie
-     - as ``human-error``
-     - "A careless edit broke the config." / "Un manque d'attention."
-     - Describe the conditions (fatigue, interruptions, alert noise, confusing
-       interface) that made the slip likely, and how the system can tolerate it.
-   * - ``fault-of``
-     - fault of <person>, <person>'s fault, <person> was at fault,
-       his / her / their / my / your fault /
-       la faute de <personne> (c'est la faute de, par la faute de),
-       faute du / de l' + role, faute de + first name, la faute à <personne>,
-       sa / leur / ma / ta / votre faute
-     - the object (or possessor) is a person: "a disk fault", "faute de temps",
-       "faute de moyens", "faute d'astreinte", "faute d'un développeur
-       disponible" (for lack of) are not blame
-     - "It was John's fault." / "C'est la faute de l'opérateur."
-     - Replace "who" with "what": describe the gap in the system or process,
-       not whose fault it was.
-   * - ``blame``
-     - blame, blamed, blaming / blâme, blâmer, blâmé;
-       because of, due to, owing to <person> / à cause de, en raison de <personne>
-     - blame words: as ``human-error``, never blameless, blame-free, git blame,
-       "blame no one"; because of / à cause de: the object is a person
-     - "The outage happened because of John." / "À cause de l'opérateur."
-     - Blameless: describe the contributing conditions and decisions in their
-       context rather than attributing the cause to a person.
-   * - ``failed-to``
-     - failed to, fails to, did not / didn't follow, check, verify, read, notice,
-       test, escalate, acknowledge, respond, review; ignored; missed the alert /
-       n'a pas su, n'a pas réussi à, a échoué à, n'a pas suivi, respecté,
-       vérifié, lu, vu, remarqué, testé, escaladé, acquitté; a ignoré
-     - the subject is a person: "the alert failed to fire" is about a system
-     - "John failed to acknowledge the page." /
-       "L'opérateur n'a pas suivi la procédure."
-     - Describe what made the expected action hard: was the signal visible, the
-       procedure clear, the tooling at hand?
-   * - ``named-person``
-     - any of ``names`` as a whole word (case- and accent-insensitive)
-     - always, except a bare name: a table cell or list item that is only the
-       name (an action owner), and in a participants section
-     - "Alice Martin restarted the primary."
-     - Refer to roles, not people: write "the on-call engineer" or "the
-       reviewer" instead of the name.
-
-French example of a suggestion (``human-error``): "Décrivez la condition qui a permis
-l'erreur : quel contrôle, garde-fou ou automatisme manquait ?".
-
-Accepted limits (judgement calls, chosen to keep false positives low):
-
-- collective first person (we / nous / on) is never blame: "what we forgot to monitor",
-  "we should have known", "nous avons oublié" are not flagged;
-- passive voice hides the person and is not flagged: "the step was forgotten",
-  "l'étape a été oubliée", "the alert was ignored";
-- a subject the heuristics cannot classify is blame for `forgot` (people forget, systems
-  rarely do) but not for `should-have` / `failed-to` (systems "should have fired");
-- capitalisation alone never makes a person (products and clusters are capitalised too:
-  "Hellman failed to schedule pods" is not flagged), so a person named only by a surname,
-  or by a first name missing from `_FIRST_NAMES`, is found only when a participant
-  ("Smith failed to…" is missed); a product that is also a first name is taken for a person;
-- "they" / "il" are persons even when they stand for a system, and so are role words used
-  for software ("the reconciliation operator failed to…" is flagged), except after a known
-  product ("the Kubernetes operator") or capitalised within a proper name ("the
-  DropletWorkflow Manager");
-- a name with other words around it is a statement: "Owner: Alice Martin" in a paragraph
-  is a `named-person` finding, while a table cell "Alice Martin" is not;
-- "un oubli" / "oubli de" are flagged whatever the subject ("un oubli de configuration"
-  included), as the brief of the rule asks;
-- "because of the on-call …" counts the role only when it heads the phrase or is a
-  possessive ("because of the on-call engineer's typo" is flagged, "because of the on-call
-  rotation" is not);
-- sentences are split on . ! ? … followed by a space and a non-lowercase character,
-  except after common abbreviations and initials; a line break alone does not end a
-  sentence.
+The rules are data, in `blameless_rules.toml` next to this module: each rule's wordings as
+regular expressions with their prefilter needles, its systemic rewording in English and
+French, and the word lists that tell a person from a system. docs/blameless.md is generated
+from that file and explains each rule, how a subject is read and the accepted limits. This
+module is the engine: sentences, subjects and objects, and the policies that decide whether
+a match is blame (`_applies`).
 """
 
 from __future__ import annotations
@@ -156,13 +34,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from re import _constants as _sre  # the parsed form of the rules: see `_required_text`
-from re import _parser as _sre_parse
 from typing import Any
 
 import pandas as pd
 
+from pmanalytics.corpus.markdown import FENCE, HEADING, ITEM, QUOTE, ROW, TEXT, cell_spans, classify, scan, task
 from pmanalytics.corpus.vocabulary import fold
+from pmanalytics.lint import blameless_rules
+from pmanalytics.lint.blameless_rules import RulePattern
 
 __all__ = [
     "SUGGESTIONS",
@@ -184,58 +63,8 @@ class Finding:
     offset: int
 
 
-SUGGESTIONS: dict[str, dict[str, str]] = {
-    "human-error": {
-        "en": "Describe the condition that allowed the mistake: which check, guard or automation was missing?",
-        "fr": "Décrivez la condition qui a permis l'erreur : quel contrôle, garde-fou ou automatisme manquait ?",
-    },
-    "forgot": {
-        "en": "Describe what relied on memory: which reminder, checklist step or automation would have made "
-              "the step impossible to miss?",
-        "fr": "Décrivez ce qui reposait sur la mémoire : quel rappel, quelle étape de checklist ou quel "
-              "automatisme aurait rendu l'étape impossible à manquer ?",
-    },
-    "should-have": {
-        "en": "Avoid hindsight: describe what the people involved knew at the time, and which signal, tool "
-              "or procedure would have made the right action obvious.",
-        "fr": "Évitez le biais rétrospectif : décrivez ce que les personnes savaient sur le moment, et quel "
-              "signal, outil ou procédure aurait rendu la bonne action évidente.",
-    },
-    "negligence": {
-        "en": "Drop the judgement of intent: describe the workload, incentives and safeguards around the "
-              "decision, and which one was missing.",
-        "fr": "Retirez le jugement sur l'intention : décrivez la charge de travail, les incitations et les "
-              "garde-fous autour de la décision, et lequel manquait.",
-    },
-    "careless": {
-        "en": "Describe the conditions (fatigue, interruptions, alert noise, confusing interface) that made "
-              "the slip likely, and how the system can tolerate it.",
-        "fr": "Décrivez les conditions (fatigue, interruptions, bruit des alertes, interface ambiguë) qui ont "
-              "rendu l'erreur probable, et comment le système peut la tolérer.",
-    },
-    "fault-of": {
-        "en": "Replace \"who\" with \"what\": describe the gap in the system or process, not whose fault it was.",
-        "fr": "Remplacez « qui » par « quoi » : décrivez la faille du système ou du processus, pas la faute "
-              "de quelqu'un.",
-    },
-    "blame": {
-        "en": "Blameless: describe the contributing conditions and decisions in their context rather than "
-              "attributing the cause to a person.",
-        "fr": "Sans blâme : décrivez les conditions et les décisions dans leur contexte plutôt que "
-              "d'attribuer la cause à une personne.",
-    },
-    "failed-to": {
-        "en": "Describe what made the expected action hard: was the signal visible, the procedure clear, "
-              "the tooling at hand?",
-        "fr": "Décrivez ce qui rendait l'action attendue difficile : le signal était-il visible, la procédure "
-              "claire, l'outillage disponible ?",
-    },
-    "named-person": {
-        "en": "Refer to roles, not people: write \"the on-call engineer\" or \"the reviewer\" instead of the name.",
-        "fr": "Désignez des rôles, pas des personnes : écrivez « l'ingénieur d'astreinte » ou « le relecteur » "
-              "plutôt que le nom.",
-    },
-}
+_DATA = blameless_rules.load()
+SUGGESTIONS: dict[str, dict[str, str]] = {rule.id: rule.suggestion for rule in _DATA.rules}
 
 RULES = tuple(SUGGESTIONS)
 
@@ -280,13 +109,6 @@ def _fold_same_length(text: str) -> str:
 
 # --- sentences ---------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
-_QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_RULE_LINE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-_CELL_BAR = re.compile(r"(?<!\\)\|")
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s+(\S))")
 _ABBREVIATIONS = _words("e.g eg i.e ie etc vs cf mr mrs ms dr m mme mlle st no approx fig ex resp incl sr jr prof",
@@ -294,57 +116,35 @@ _ABBREVIATIONS = _words("e.g eg i.e ie etc vs cf mr mrs ms dr m mme mlle st no a
 
 
 def _blocks(text: str) -> Iterator[tuple[int, int]]:
-    """Spans of paragraphs, list items, table cells and headings, outside code fences."""
-    fence: str | None = None
+    """Spans of paragraphs, list items, table cells and headings, outside code fences.
+
+    A quoted line (`> …`) is read as the line it quotes; a fence inside a quote is text.
+    """
     block: list[int] | None = None  # [start, end]
-    pos = 0
-    for raw in text.split("\n"):
-        start, pos = pos, pos + len(raw) + 1
-        line = raw.rstrip("\r")
-        fence_match = _FENCE.match(line)
-        if fence is not None or fence_match:
+    next_start = 0
+    for kind, _, line, _, _, content in scan(text):
+        start, next_start = next_start, text.find("\n", next_start) + 1
+        end = start + len(line)
+        if kind == QUOTE:
+            quoted, _, _, inner = classify(content)
+            kind, content = (TEXT, content) if quoted == FENCE else (quoted, inner)
+        if kind == TEXT:
             if block:
-                yield block[0], block[1]
-                block = None
-            if fence is None:
-                fence = fence_match.group(1)  # type: ignore[union-attr]
-            elif fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence) \
-                    and not line.strip()[len(fence_match.group(1)):].strip():
-                fence = None
+                block[1] = end
+            else:
+                block = [end - len(content), end]
             continue
-        quote = _QUOTE.match(line)
-        skip = quote.end() if quote else 0
-        content = line[skip:]
-        if not content.strip() or _RULE_LINE.match(content):
-            if block:
-                yield block[0], block[1]
-                block = None
-            continue
-        heading = _HEADING.match(content)
-        if heading or content.lstrip().startswith("|"):
-            if block:
-                yield block[0], block[1]
-                block = None
-            if heading:
-                yield start + skip + heading.end(), start + len(line)
-            elif not _TABLE_SEPARATOR.match(content):
-                cell_start = skip
-                for bar in _CELL_BAR.finditer(line, skip):
-                    if bar.start() > cell_start:
-                        yield start + cell_start, start + bar.start()
-                    cell_start = bar.end()
-                if cell_start < len(line):
-                    yield start + cell_start, start + len(line)
-            continue
-        marker = _LIST_MARKER.match(content)
-        if marker:
-            if block:
-                yield block[0], block[1]
-            block = [start + skip + marker.end(), start + len(line)]
-        elif block:
-            block[1] = start + len(line)
-        else:
-            block = [start + skip, start + len(line)]
+        if block:
+            yield block[0], block[1]
+            block = None
+        if kind == ITEM:
+            block = [end - len(task(content)[1]), end]
+        elif kind == HEADING:
+            yield end - len(content), end
+        elif kind == ROW:
+            row_start = end - len(content)
+            for cell_start, cell_end in cell_spans(content):
+                yield row_start + cell_start, row_start + cell_end
     if block:
         yield block[0], block[1]
 
@@ -390,131 +190,26 @@ def _match_text(sentence: str) -> str:
 # --- words --------------------------------------------------------------------------------
 
 
-_PERSON_WORDS = _words(
-    # English pronouns and roles
-    "i he she they someone somebody anyone anybody everyone everybody you him her them me",
-    "engineer operator on-call oncall on-caller oncaller developer dev admin administrator sre reviewer",
-    "author owner manager lead employee staff intern contractor responder commander ic person people",
-    "colleague teammate member human analyst dba technician team coworker co-worker newcomer hire",
-    "junior senior guy approver assignee scribe",
-    # French
-    "il elle ils elles quelqu'un je tu vous lui operateur operatrice ingenieur ingenieure astreinte",
-    "developpeur developpeuse administrateur administratrice relecteur relectrice auteur autrice",
-    "responsable chef employe employee collaborateur collaboratrice stagiaire prestataire collegue",
-    "membre equipe technicien technicienne intervenant intervenante exploitant exploitante humain",
-    "personne eux moi toi",
-)
-# English role words that are also noun modifiers ("on-call rotation", "developer tooling").
-_FAULT_NOUNS = _words("mistake mistakes error errors typo typos slip fault oversight negligence carelessness",
-                      "failure blunder lapse inattention omission")
-_MODIFIER_ROLES = _words("on-call oncall developer operator admin engineer sre team human staff dev")
-_COLLECTIVE = _words("we us nous on")
-_SUBJECT_PRONOUNS = _words("i he she they we il ils je tu on")
-_NEGATED_SUBJECTS = _words("nobody none noone no-one aucun aucune nul")
-_IMPERSONAL = _words("it this that which what there these those ce cela ca ceci celui celle y")
-_SYSTEM_WORDS = _words(
-    "alert alerting alarm page pager paging monitor monitoring check probe healthcheck health-check script",
-    "job cron cronjob task process service system server host node pod container cluster database db",
-    "replica primary instance vm machine disk network router switch balancer lb proxy gateway api endpoint",
-    "client library lib code change commit release deploy deployment rollout rollback pipeline build ci cd",
-    "test suite config configuration setting flag feature migration schema query cache queue broker worker",
-    "scheduler controller tool tooling automation bot dashboard runbook procedure playbook documentation doc",
-    "docs certificate cert dns cdn backup restore failover retry timeout limit quota function lambda app",
-    "application software firmware daemon kernel update patch upgrade version file log metric threshold",
-    "rule policy validation validator linter review canary hook webhook integration sync replication",
-    "mechanism safeguard guard detection autoscaler scaler circuit breaker terraform ansible kubernetes",
-    "rotation handover process workflow step message notification email escalation",
-    # French
-    "alerte alarme sonde supervision tache traitement systeme serveur noeud conteneur grappe base bdd",
-    "replique disque reseau routeur commutateur repartiteur passerelle bibliotheque changement",
-    "modification deploiement mise chaine parametre requete ordonnanceur outil outillage automatisation",
-    "robot tableau procedure processus certificat sauvegarde restauration bascule mecanisme controle",
-    "verification regle seuil correctif fonction logiciel journal journaux metrique limite delai relecture",
-    "garde-fou detection courriel notification etape",
-)
-_PRODUCTS = _words(
-    "aws gcp azure cloudflare kubernetes k8s docker nginx envoy istio postgres postgresql mysql redis kafka",
-    "rabbitmq elasticsearch opensearch grafana prometheus datadog pagerduty opsgenie jenkins github gitlab",
-    "bitbucket terraform ansible helm argo argocd vault consul linux windows java python node akamai fastly",
-    "stripe slack teams jira confluence zookeeper cassandra mongodb mongo ec2 rds lambda cloudfront okta",
-    "sentry splunk airflow spark hadoop celery varnish haproxy traefik certbot openssl chef puppet",
-    "salt bgp cdn dns google amazon microsoft apple oracle heroku vercel netlify twilio sendgrid mailgun",
-    "cloudwatch loki tempo jaeger kibana logstash fluentd vector nomad packer spinnaker circleci travis",
-    "renovate dependabot snyk sonar sonarqube sql nosql http https tls ssl",
-)
-_NOT_NAMES = _PRODUCTS | _words(
-    # capitalised words that are not people
-    "the a an this that these those it its our their his her my your we they he she i",
-    "le la les un une ce cet cette ces son sa ses leur leurs notre nos votre vos mon ma mes",
-    "then after before during when while since once however also finally meanwhile yesterday today",
-    "puis apres avant pendant lorsque quand depuis ensuite enfin cependant hier aujourd'hui alors donc",
-    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi",
-    "dimanche january february march april may june july august september october november december",
-    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre",
-    "customer customers client clients user users utilisateur utilisateurs production prod staging",
-)
-# Common first names (English, French and some international), capitalised in the text:
-# the only capitalised words taken for people without being participants. Names that
-# are also common words (Will, May, Mark, Grant, Rose, Page…) are left out.
-_FIRST_NAMES = _words(
-    "james john robert michael william david richard joseph thomas charles christopher daniel matthew anthony",
-    "donald steven paul andrew joshua kenneth kevin brian george edward ronald timothy jason jeffrey ryan jacob",
-    "gary nicholas eric jonathan stephen larry justin scott brandon benjamin samuel gregory alexander patrick",
-    "raymond dennis jerry tyler aaron jose adam henry nathan douglas zachary peter kyle walter ethan jeremy",
-    "harold keith christian noah gerald carl terry sean austin arthur lawrence jesse dylan bryan joe jordan",
-    "billy bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene vincent russell elijah louis",
-    "bobby philip johnny mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa",
-    "betty margaret sandra ashley kimberly emily donna michelle dorothy carol amanda melissa deborah stephanie",
-    "rebecca sharon laura cynthia kathleen amy shirley angela helen anna brenda pamela nicole emma samantha",
-    "katherine christine debra rachel catherine carolyn janet maria heather diane virginia julie joyce victoria",
-    "kelly christina lauren joan evelyn olivia judith megan cheryl martha andrea frances hannah jacqueline ann",
-    "gloria kathryn alice teresa sara janice doris madison julia judy abigail marie denise beverly theresa",
-    "marilyn danielle diana brittany natalie sophia isabella alexis kayla charlotte alex sam chris mike tom tim",
-    "dan ben nick matt steve jim bob fred ted tony andy greg jeff josh kate katie liz beth jen jenny jess meg",
-    "becky nina zoe chloe lucy ella mia ava sophie maya leo liam oliver lucas elena ana carlos miguel luis",
-    "jorge diego pablo javier alejandro fernando marco luca giulia francesca matteo hans klaus jurgen stefan",
-    "tobias lukas lars sven erik anders nils olaf ingrid astrid",
-    "jean pierre michel philippe alain nicolas christophe bernard frederic laurent stephane pascal sebastien",
-    "julien thierry olivier francois jacques dominique antoine guillaume mathieu matthieu jerome gilles didier",
-    "maxime alexandre hugo jules raphael theo enzo romain quentin benoit cedric fabrice franck herve yves yann",
-    "loic gael erwan ronan nathalie isabelle sylvie francoise monique valerie sandrine veronique celine chantal",
-    "camille lea manon ines louise lina clara anais caroline helene claire juliette margaux pauline marion",
-    "elodie melanie audrey severine virginie karine delphine agnes brigitte martine josiane genevieve mathilde",
-    "lucie oceane amandine justine morgane emilie aurelie",
-    "raj rahul priya amit ankit deepak sanjay vikram arjun ravi kiran anil sunil rohan vivek neha pooja anjali",
-    "ahmed mohamed mohammed ali omar fatima youssef karim mehdi samir nadia leila yuki hiroshi kenji takeshi",
-    "wei ming ling mei hyun",
-)
-_DETERMINERS = _words(
-    "the a an this that these those his her their its our my your some any",
-    "l' le la les un une ce cet cette ces son sa ses leur leurs notre nos votre vos mon ma mes ton ta tes",
-    "de du des d' certain certaine",
-)
-_PREPOSITIONS = _words(
-    "of for to from on in with at by about into via per",
-    "de du des pour sur dans avec chez en par vers sous",
-)
-_CLAUSE_WORDS = _words(
-    "and but because so when while since after before then once as if or although though whereas",
-    "et mais car donc quand lorsque lorsqu' puis parce puisque puisqu' si ou comme bien alors tandis",
-)
-_RELATIVE = _words("who whom which that qui que qu' dont")
-_SKIP_BEFORE_VERB = _words(
-    "had has have did does do was were is are been also just simply then apparently probably clearly",
-    "obviously really accidentally mistakenly unfortunately again already still initially ultimately",
-    "himself herself themselves reportedly actually certainly completely entirely",
-    "ne lui meme aussi alors probablement malheureusement visiblement apparemment encore deja pourtant",
-    "manifestement finalement vraiment completement totalement simplement",
-)
-_NEGATIONS = _words("not never n't no jamais pas n' ne point")
-_FR_WORDS = _words(
-    "le la les des du de un une est et pas que qui pour dans sur avec ont ete sont au aux ce cette il",
-    "elle nous ne par mais ou plus d' l' n' qu' avait etait",
-)
-_EN_WORDS = _words(
-    "the an is was were and to of in for with that it this be been have has had we they not by at from",
-    "should but or which who did",
-)
+# the word lists of blameless_rules.toml, each described there
+_PERSON_WORDS = _DATA.word_set("person")
+_FAULT_NOUNS = _DATA.word_set("fault_nouns")
+_MODIFIER_ROLES = _DATA.word_set("modifier_roles")
+_COLLECTIVE = _DATA.word_set("collective")
+_SUBJECT_PRONOUNS = _DATA.word_set("subject_pronouns")
+_NEGATED_SUBJECTS = _DATA.word_set("negated_subjects")
+_IMPERSONAL = _DATA.word_set("impersonal")
+_SYSTEM_WORDS = _DATA.word_set("system")
+_PRODUCTS = _DATA.word_set("products")
+_NOT_NAMES = _PRODUCTS | _DATA.word_set("not_names")
+_FIRST_NAMES = _DATA.word_set("first_names")
+_DETERMINERS = _DATA.word_set("determiners")
+_PREPOSITIONS = _DATA.word_set("prepositions")
+_CLAUSE_WORDS = _DATA.word_set("clause_words")
+_RELATIVE = _DATA.word_set("relative")
+_SKIP_BEFORE_VERB = _DATA.word_set("skip_before_verb")
+_NEGATIONS = _DATA.word_set("negations")
+_FR_WORDS = _DATA.word_set("french_hints")
+_EN_WORDS = _DATA.word_set("english_hints")
 
 _REACH = 160  # characters looked at around a match for its subject, object or excuse
 _TOKEN = re.compile(r"\w(?:[\w'.-]*\w)?'?")
@@ -711,144 +406,21 @@ def _language(folded: str, default: str | None) -> str:
 
 # --- rules --------------------------------------------------------------------------------
 
-_EXCUSE_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|rather than|instead of|avoid\w*|prevent\w*|reduc\w*|eliminat\w*|minimi[sz]\w*"
-    r"|limit\w*|risks?|prone|against|isn't|wasn't|aren't|weren't|don't|doesn't|didn't|sans|pas|ni|jamais"
-    r"|plutot que|au lieu de|evit\w*|redui\w*|reduire|limiter|risques?|elimin\w*|preven\w*|contre|non)\b"
-)
-_EXCUSE_AFTER = re.compile(
-    r"^\W*(?:(?:is|was|are|were)\s+(?:not|never|rarely)\b|isn't|wasn't|n'(?:est|etait)\s+(?:pas|jamais)\b"
-    r"|-?\s*(?:proof|prone|tolerant|free|less)\b)"
-)
+_EXCUSE_BEFORE = _DATA.excuse_before
+_EXCUSE_AFTER = _DATA.excuse_after
 _WINDOW_WORDS = 4
-_PERSON_VERB_KNOWN = re.compile(r"(?:known|realized|realised|noticed|seen|anticipated|savoir|se douter|s'en douter"
-                                r"|voir|remarquer|anticiper|prevoir)\b")
+_PERSON_VERB_KNOWN = _DATA.hindsight_verbs
+_RULES: tuple[RulePattern, ...] = tuple(pattern for rule in _DATA.rules for pattern in rule.patterns)
 
-
-@dataclass(frozen=True)
-class _Rule:
-    rule: str
-    pattern: re.Pattern[str]
-    lang: str | None  # language of the wording, None when the word is shared
-    policy: str  # which words around the match make it blame: see `_applies`
-
-
-def _rule(rule: str, pattern: str, lang: str | None, policy: str) -> _Rule:
-    return _Rule(rule, re.compile(pattern), lang, policy)
-
-
-_OBJ = r"\s*"  # the object is read by `_object` after the match
-_RULES: tuple[_Rule, ...] = (
-    # human-error
-    _rule("human-error", r"\bhuman[\s-]+errors?\b", "en", "any"),
-    _rule("human-error", r"\boperator[\s-]+errors?\b", "en", "any"),
-    _rule("human-error", r"\b(?:made|makes|make)\s+(?:a|an)\s+(?:mistake|error|blunder)\b", "en", "person"),
-    _rule("human-error", r"\berreurs?\s+humaines?\b", "fr", "any"),
-    _rule("human-error", r"\berreurs?\s+(?:de\s+l'|d'\s*|de\s+)(?:un\s+|une\s+)?operat(?:eur|rice)s?\b", "fr",
-          "any"),
-    _rule("human-error", r"\berreurs?\s+de\s+manipulation\b|\bfausses?\s+manips?\b", "fr", "any"),
-    _rule("human-error", r"\b(?:a|ont|avait|avaient)\s+(?:commis|fait)\s+une\s+(?:erreur|faute|betise|boulette)\b",
-          "fr", "person"),
-    # forgot
-    _rule("forgot", r"\b(?:forgot|forgets|forgotten(?=\s+to\b))\b(?!\s+(?:nothing|anything)\b)", "en",
-          "not-system"),
-    _rule("forgot", r"\bomitted\s+to\b", "en", "not-system"),
-    _rule("forgot", r"\b(?:a|ont|avait|avaient|aurait|auraient|as|ai|avez)\s+(?:(?!ete\b|rien\b|jamais\b)\w+\s+)?"
-          r"oublie(?:e|s|es)?\b", "fr", "not-system"),
-    _rule("forgot", r"\b(?:a|ont|avait|avaient)\s+omis\s+(?:de\b|d')", "fr", "not-system"),
-    _rule("forgot", r"\boublis?\s+(?:de\b|d'|du\b|des\b)|\bpar\s+oubli\b|\bun\s+oubli\b", "fr", "any"),
-    # should-have
-    _rule("should-have", r"\bshould(?:n't|\s+not)?(?:'ve|\s+have)\b(?!\s+to\b)", "en", "person"),
-    _rule("should-have", r"\b(?:aurai[st]?|aurait|auraient|aurions|auriez)\s+(?:(?:pu|su)\s+(?:et\s+)?)?(?:\w+\s+)?"
-          r"du\s+(?!y\s+avoir\b)(?!(?:\w+\s+)?(?:retard|mal|temps|monde|bruit|sens)\b)", "fr", "person"),
-    # negligence
-    _rule("negligence", r"\bnegligen(?:ce|t|tly|te|ts|tes)\b", None, "any"),
-    _rule("negligence", r"\bneglected\s+to\b", "en", "not-system"),
-    _rule("negligence", r"\b(?:a|ont|avait|avaient)\s+neglige(?:e|s|es)?\b", "fr", "not-system"),
-    # careless
-    _rule("careless", r"\bcareless(?:ly|ness)?\b|\bsloppy\b|\binattentive(?:ly)?\b|\black\s+of\s+attention\b",
-          "en", "any"),
-    _rule("careless", r"\binattention\b", None, "any"),
-    _rule("careless", r"\b(?:manque|defaut)\s+(?:d'attention|de\s+vigilance)\b|\betourderies?\b", "fr", "any"),
-    # fault-of
-    _rule("fault-of", r"\bfault\s+of" + _OBJ, "en", "object"),
-    _rule("fault-of", r"'s\s+fault\b", "en", "possessor"),
-    _rule("fault-of", r"\b(?:was|were|is|are|been)\s+at\s+fault\b", "en", "person"),
-    _rule("fault-of", r"\b(?:his|her|their|my|your)\s+fault\b", "en", "any"),
-    _rule("fault-of", r"\bfaute\s+(?P<prep>de\b|d'|du\b|des\b|a\b)" + _OBJ, "fr", "faute"),
-    _rule("fault-of", r"\b(?:sa|leur|ma|ta|votre)\s+faute\b", "fr", "any"),
-    # blame
-    _rule("blame", r"(?<!git )(?<!svn )(?<!hg )\bblam(?:e|es|ed|ing|er|ee|ees|ent|ait|ons|ez)\b"
-          r"(?!\s+(?:no\s*one|nobody|anyone|personne)\b)", None, "any"),
-    _rule("blame", r"\bbecause\s+of" + _OBJ + r"|\bdue\s+to" + _OBJ + r"|\bowing\s+to" + _OBJ, "en", "object"),
-    _rule("blame", r"\ba\s+cause\s+(?:de\b|d'|du\b|des\b)" + _OBJ + r"|\ben\s+raison\s+(?:de\b|d'|du\b|des\b)" + _OBJ,
-          "fr", "object"),
-    # failed-to
-    _rule("failed-to", r"\bfail(?:ed|s)?\s+to\b", "en", "person"),
-    _rule("failed-to", r"\b(?:did\s+not|didn't|never)\s+(?:follow|check|verify|read|notice|test|escalate|acknowledge"
-          r"|ack|respond|review|double-check|look)\b", "en", "person"),
-    _rule("failed-to", r"\bignored\b|\bmissed\s+(?:the|a|an|his|her|their)\s+(?:alert|page|step|warning|message"
-          r"|notification|check|signal)s?\b", "en", "person"),
-    _rule("failed-to", r"\bn'(?:a|ont|avait|avaient)\s+pas\s+(?:su|reussi|suivi|respecte|verifie|lu|vu|remarque"
-          r"|teste|escalade|acquitte|relu|regarde)\b", "fr", "person"),
-    _rule("failed-to", r"\b(?:a|ont|avait|avaient)\s+(?:echoue\s+a|ignore(?:e|s|es)?)\b", "fr", "person"),
-)
-
-
-def _required_text(items: Any) -> frozenset[str] | None:
-    """Strings one of which every match of a parsed pattern contains; None when none is known.
-
-    Read from the pattern as Python's `re` parses it: a run of literal characters is
-    required; an alternation requires one of what its branches require; a repetition at
-    least once, what its content requires. Everything else (classes, `\\b`, lookarounds)
-    requires nothing, so the answer is never too strict, at worst unknown.
-    """
-    best: frozenset[str] | None = None
-    run: list[str] = []
-
-    def consider(candidate: frozenset[str] | None) -> None:
-        nonlocal best
-        if candidate and all(candidate) and (best is None or min(map(len, candidate)) > min(map(len, best))):
-            best = candidate
-
-    for op, value in items:
-        if op is _sre.LITERAL:
-            run.append(chr(value))
-            continue
-        consider(frozenset({"".join(run)}) if run else None)
-        run = []
-        if op is _sre.SUBPATTERN:
-            consider(_required_text(value[3]))
-        elif op is _sre.BRANCH:
-            branches = [_required_text(branch) for branch in value[1]]
-            if all(branches):
-                consider(frozenset().union(*branches))  # type: ignore[arg-type]
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and value[0] >= 1:
-            consider(_required_text(value[2]))
-    consider(frozenset({"".join(run)}) if run else None)
-    return best
-
-
-def _needles(rules: tuple[_Rule, ...]) -> tuple[str, ...] | None:
-    """Texts one of which a sentence must contain for any rule to match (None: no such list)."""
-    needles: set[str] = set()
-    for rule in rules:
-        required = _required_text(_sre_parse.parse(rule.pattern.pattern, rule.pattern.flags))
-        if rule.pattern.flags & re.IGNORECASE or not required or min(map(len, required)) < 2:
-            return None
-        needles |= required
-    return tuple(sorted(needles))
-
-
-# A sentence runs the rules one by one only when it holds a word one of them needs: nearly all
-# sentences hold none (a quarter of 100,000 postmortems took 30 s to scan without this).
-_NEEDLES = _needles(_RULES)
-_ANY_NEEDLE = re.compile("|".join(map(re.escape, _NEEDLES))) if _NEEDLES else re.compile("")
+# A sentence runs the rules one by one only when it holds a word one of them needs (the `needles`
+# each pattern declares in blameless_rules.toml): nearly all sentences hold none (a quarter of
+# 100,000 postmortems took 30 s to scan without this).
+_NEEDLES = tuple(sorted({needle for rule in _RULES for needle in rule.needles}))
+_ANY_NEEDLE = re.compile("|".join(map(re.escape, _NEEDLES)))
 
 
 def _may_blame(folded: str) -> bool:
     return _ANY_NEEDLE.search(folded) is not None
-
 
 def _excused(folded: str, start: int, end: int) -> bool:
     prefix = folded[max(0, start - _REACH):start]
@@ -859,7 +431,7 @@ def _excused(folded: str, start: int, end: int) -> bool:
     return bool(_EXCUSE_BEFORE.search(window)) or bool(_EXCUSE_AFTER.match(folded[end:end + _REACH]))
 
 
-def _applies(rule: _Rule, match: re.Match[str], folded: str, sentence: str,
+def _applies(rule: RulePattern, match: re.Match[str], folded: str, sentence: str,
              name_words: frozenset[str]) -> _Phrase | None:
     """The phrase that makes the match blame (its name spans), or None when it is not blame.
 
@@ -1032,25 +604,12 @@ def _redact(sentence: str, spans: Iterable[tuple[int, int]]) -> str:
 
 # --- participants --------------------------------------------------------------------------
 
-_PARTICIPANT_KEYS = frozenset({"participants", "attendees", "participants a la revue", "presents"})
+_PARTICIPANT_KEYS = frozenset(_DATA.participant_keys)
 _PARTICIPANT_HEADINGS = _PARTICIPANT_KEYS
 # sections that list people: their names are not "named-person" findings
-_PEOPLE_HEADINGS = _PARTICIPANT_KEYS | frozenset({
-    "authors", "author", "auteurs", "auteur", "redacteurs", "redacteur", "reviewers", "relecteurs",
-    "contributors", "contributeurs", "participants et roles", "review participants",
-})
-_PARTICLES = frozenset({"de", "du", "des", "van", "von", "der", "den", "da", "di", "del", "della", "le", "la",
-                        "bin", "ben", "el", "al", "d'", "ter", "dos", "das", "y"})
-_NOT_PERSON_WORDS = _words(
-    "team teams equipe equipes sre ops support payments payment platform incident commander engineer engineering",
-    "manager management lead on-call oncall astreinte ingenieur ingenieure responsable product owner client",
-    "customer customers security securite infra infrastructure network reseau database backend frontend mobile",
-    "web data core api checkout billing communication communications comms direction legal marketing sales",
-    "success qa devops observability reliability scribe facilitator facilitateur animateur animatrice reviewer",
-    "relecteur redacteur redactrice service services site group groupe squad guild chapter department",
-    "departement office bureau board committee comite vendor fournisseur partner partenaire chef officer",
-    "director directeur directrice head vp cto ceo cio ciso none aucun n/a tbd",
-)
+_PEOPLE_HEADINGS = _PARTICIPANT_KEYS | frozenset(_DATA.listing_headings)
+_PARTICLES = _DATA.word_set("name_particles")
+_NOT_PERSON_WORDS = _DATA.word_set("not_person_words")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMAIL = re.compile(r"<[^>]*>|\S+@\S+")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_]*(?:[-'’][^\W\d_]+)*$")
@@ -1140,14 +699,9 @@ def participant_names(extra_json: str | None, sections: Iterable[tuple[str, str]
     for heading, body in sections or ():
         if not isinstance(heading, str) or fold(heading) not in _PARTICIPANT_HEADINGS or not isinstance(body, str):
             continue
-        fence = False
-        for line in body.split("\n"):
-            if _FENCE.match(line):
-                fence = not fence
-                continue
-            marker = _LIST_MARKER.match(line)
-            if marker and not fence:
-                candidates.extend(_name_candidates(line[marker.end():]))
+        for kind, _, _, _, _, content in scan(body):
+            if kind == ITEM:
+                candidates.extend(_name_candidates(task(content)[1]))
     names: list[str] = []
     seen: set[str] = set()
     for candidate in candidates:
@@ -1160,14 +714,7 @@ def participant_names(extra_json: str | None, sections: Iterable[tuple[str, str]
 
 
 # Name parts that are also common words: never matched on their own.
-_COMMON_NAME_PARTS = _words(
-    "will may mark bill max rose grant guy pat jack ray dean drew frank hope faith joy summer sky sage chase",
-    "hunter page art sandy rich hazel amber crystal iris lily ivy jade ruby pearl kit ash robin jean pierre",
-    "claude constant clement olive marine prudence patience blanche victoire aurore violette colin long short",
-    "black white green brown gray grey little king bell hill wood stone park ward field street baker mason",
-    "miles cook young price lane blanc petit roux noir leblanc fontaine marchand chevalier roger victor",
-    "page mercier cloud rain snow wolf fox bird swift cash gold silver storm",
-)
+_COMMON_NAME_PARTS = _DATA.word_set("common_name_parts")
 
 
 def _name_variants(names: Iterable[str]) -> list[str]:
@@ -1183,8 +730,10 @@ def _name_variants(names: Iterable[str]) -> list[str]:
             if len(folded) >= 3 and "." not in word and folded not in _COMMON_NAME_PARTS \
                     and folded not in _PARTICLES and folded not in _NOT_NAMES:
                 variants.append(word)
-    seen: set[str] = set()
-    return [v for v in variants if not (_fold_same_length(v) in seen or seen.add(_fold_same_length(v)))]
+    unique: dict[str, str] = {}  # the first spelling of each folded form, in order
+    for variant in variants:
+        unique.setdefault(_fold_same_length(variant), variant)
+    return list(unique.values())
 
 
 # --- DataFrames ------------------------------------------------------------------------------
@@ -1220,7 +769,7 @@ def _rows(frame: pd.DataFrame | None, key: str = "postmortem_id") -> dict[Any, l
         return grouped
     ordered = frame.sort_values("position", kind="mergesort") if "position" in frame.columns else frame
     for record in ordered.to_dict("records"):
-        grouped.setdefault(record[key], []).append(record)
+        grouped.setdefault(record[key], []).append({str(name): value for name, value in record.items()})
     return grouped
 
 
@@ -1330,7 +879,7 @@ def blameless_findings(
     return frame.iloc[order].reset_index(drop=True)
 
 
-_TEXT_KEYS = frozenset({"summary", "description", "resume", "impact", "abstract"})
+_TEXT_KEYS = _DATA.word_set("front_matter_texts")
 
 
 def _front_matter_texts(extra_json: Any) -> Iterator[tuple[str, str]]:

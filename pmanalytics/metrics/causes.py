@@ -1,7 +1,7 @@
-"""What keeps breaking: root-cause categories, their trend, and recurrence (contract 4.5).
+"""What keeps breaking: root-cause categories, their trend, and recurrence (docs/corpus.md section 4, item 5).
 
 A postmortem citing a category twice counts once. Shares are over all the postmortems of
-the group, those citing no category included (contract 4.2 `root_causes`, definition
+the group, those citing no category included (docs/corpus.md section 4.2 `root_causes`, definition
 `root_causes`).
 """
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmanalytics.languages import language
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -163,9 +165,9 @@ BY_KEY = {d.key: d for d in DEFINITIONS}
 
 
 def definition(key: str, lang: str = "en") -> tuple[str, str]:
-    """(name, text) of a figure in `lang` (en or fr)."""
+    """(name, text) of a figure in `lang`, one of the report languages."""
     item = BY_KEY[key]
-    return (item.name_fr, item.fr) if lang == "fr" else (item.name_en, item.en)
+    return {"en": (item.name_en, item.en), "fr": (item.name_fr, item.fr)}[language(lang)]
 
 
 HEADLINE_JSON = """\

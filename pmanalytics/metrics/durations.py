@@ -1,4 +1,4 @@
-"""Time to detect, mitigate and resolve (contract 4.3): medians, p90 and distributions.
+"""Time to detect, mitigate and resolve (docs/corpus.md section 4, item 3): medians, p90 and distributions.
 
 Never a bare mean: per-group median and p90, and the raw durations for an ECDF or a
 log-scale histogram. A duration whose end is after as_of is not known yet; a negative

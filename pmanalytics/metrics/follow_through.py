@@ -1,4 +1,4 @@
-"""Do we follow through: corrective actions (contract 4.4 and 4.1).
+"""Do we follow through: corrective actions (docs/corpus.md section 4, item 4, and 4.1).
 
 Cancelled actions never count. An action is done as of a date when its status is done
 and it was closed on or before that date, or it has no closed date. Leadership views

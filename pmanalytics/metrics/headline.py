@@ -1,4 +1,4 @@
-"""The headline figures of a period, exactly as contract section 4.2 defines them.
+"""The headline figures of a period, exactly as docs/corpus.md section 4.2 defines them.
 
 Each part is one parameterised query over the scoped views (`figures.scope`);
 `headline_figures` assembles them into the JSON object of `pmanalytics metrics --json`.
@@ -20,7 +20,7 @@ DURATIONS = {
 
 
 def headline_figures(db: Database, scope: Scope) -> dict[str, Any]:
-    """The object of contract 4.2 for `scope` (period, as_of and filters)."""
+    """The object of docs/corpus.md section 4.2 for `scope` (period, as_of and filters)."""
     incidents = incident_counts(db, scope)
     figures: dict[str, Any] = {
         "period": scope.period.label,
@@ -86,7 +86,7 @@ def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def stage_duration(db: Database, scope: Scope, column: str) -> dict[str, Any]:
-    """Minutes from started_at to `column`, for the ends known by as_of (contract 4.3)."""
+    """Minutes from started_at to `column`, for the ends known by as_of (docs/corpus.md section 4, item 3)."""
     if column not in DURATIONS.values():
         raise ValueError(f"not a stage: {column}")
     row = run_rows(db, f"""
@@ -177,7 +177,7 @@ RECURRENCE_PAIRS = """
                    OR a.closed_date <= CAST(timezone($tz, pr.started_at) AS DATE)))
     )
 """
-"""Pairs (later, earlier) per contract 4.5, one row per (service, category) they share
+"""Pairs (later, earlier) per docs/corpus.md section 4, item 5, one row per (service, category) they share
 (`recurrence_links`) and one per pair (`recurrence_pairs`); and the earlier incidents'
 actions still open when the later one started."""
 

@@ -1,4 +1,4 @@
-"""How fast do we learn: time to postmortem, overdue postmortems, coverage (contract 4.1–4.2).
+"""How fast do we learn: time to postmortem, overdue postmortems, coverage (docs/corpus.md section 4, items 1–2).
 
 Queries only: each returns a DataFrame; charts are drawn by `pmanalytics.report.charts`.
 """

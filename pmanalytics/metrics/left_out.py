@@ -1,4 +1,4 @@
-"""Inconsistent data never vanishes silently (contract 4.6): who each figure left out, and why.
+"""Inconsistent data never vanishes silently (docs/corpus.md section 4, item 6): who each figure left out, and why.
 
 One row per (figure, reason) with the number of postmortems concerned, so that every
 report can say how much of the corpus stands behind each number.

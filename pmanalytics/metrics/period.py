@@ -1,4 +1,4 @@
-"""Periods and `as_of` moments, in the corpus time zone (contract section 4).
+"""Periods and `as_of` moments, in the corpus time zone (docs/corpus.md section 4).
 
 A period is a calendar quarter (`2026Q1`), `last-quarter` (the last full quarter
 before today), or a date range `2026-01-01..2026-03-31` (both days included).

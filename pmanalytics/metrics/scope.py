@@ -78,7 +78,7 @@ class Scope:
 
     @property
     def as_of_date(self) -> dt.date:
-        """The date of as_of in the corpus time zone (contract 4.1)."""
+        """The date of as_of in the corpus time zone (docs/corpus.md section 4.1)."""
         return self.as_of.astimezone(self.tz).date()
 
     def params(self) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def make_scope(
     """A scope with the corpus settings stored in the database.
 
     `period` is a quarter (`2026Q1`), `last-quarter`, a range `2026-01-01..2026-03-31`, or
-    None for all time. `as_of` defaults to now (contract 4).
+    None for all time. `as_of` defaults to now (docs/corpus.md section 4).
     """
     timezone = db.setting("timezone") or "UTC"
     tz = ZoneInfo(timezone)
@@ -135,7 +135,7 @@ def make_scope(
 
 
 def _severity_filter(value: str) -> str:
-    """`S1`, `s1`, `SEV-1`, `P1`, `1`... → "S1", as in the corpus (contract 1.1 and 4.1)."""
+    """`S1`, `s1`, `SEV-1`, `P1`, `1`... → "S1", as in the corpus (docs/corpus.md sections 1.1 and 4.1)."""
     level = severity_level(value)
     if level is None:
         raise PmanalyticsError(f"severity {value!r} not understood (write S1, S2, S3 or S4)")

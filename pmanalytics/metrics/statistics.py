@@ -5,17 +5,18 @@ so a naive median over published postmortems only is biased low; a change betwee
 periods is only worth reporting when it is distinguishable from resampling noise; and a
 distribution is better shown as a CDF than summarised by its mean.
 
-Pure functions on numpy/pandas only: sequences in, DataFrames (or plain dicts) out.
+Pure functions on numpy/pandas only: sequences or arrays in, DataFrames (or plain dicts) out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 __all__ = ["bootstrap_change", "ecdf", "kaplan_meier", "km_median", "km_quantile"]
 
@@ -30,7 +31,7 @@ _TOLERANCE = 1e-12
 _MAX_BLOCK_ELEMENTS = 4_000_000
 
 
-def _finite_non_negative(values: Sequence[float], name: str) -> np.ndarray:
+def _finite_non_negative(values: ArrayLike, name: str) -> np.ndarray:
     """Durations as floats; NaN, infinite or negative values are data errors, not zeros."""
     array = np.asarray(values, dtype=float).reshape(-1)
     if np.isnan(array).any():
@@ -42,7 +43,7 @@ def _finite_non_negative(values: Sequence[float], name: str) -> np.ndarray:
     return array
 
 
-def _as_observed(observed: Sequence[bool], size: int) -> np.ndarray:
+def _as_observed(observed: ArrayLike, size: int) -> np.ndarray:
     """Event flags as bools; a missing flag must not silently count as published."""
     raw = np.asarray(observed).reshape(-1)
     if raw.size != size:
@@ -54,7 +55,7 @@ def _as_observed(observed: Sequence[bool], size: int) -> np.ndarray:
     return raw.astype(bool)
 
 
-def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> pd.DataFrame:
+def kaplan_meier(durations: ArrayLike, observed: ArrayLike) -> pd.DataFrame:
     """Product-limit estimate of S(t), the share of postmortems not yet published t hours after resolution.
 
     Unpublished drafts are passed with ``observed=False`` at their current age: they are
@@ -157,7 +158,7 @@ _STATISTIC_FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _group(values: Sequence[float], statistic: str, name: str) -> np.ndarray:
+def _group(values: ArrayLike, statistic: str, name: str) -> np.ndarray:
     """One group's values as floats; NaN is rejected and "rate" needs 0/1 values."""
     array = np.asarray(values, dtype=float).reshape(-1)
     if np.isnan(array).any():
@@ -180,8 +181,8 @@ def _resampled(values: np.ndarray, statistic: Callable[..., Any], n_resamples: i
 
 
 def bootstrap_change(
-    before: Sequence[float],
-    after: Sequence[float],
+    before: ArrayLike,
+    after: ArrayLike,
     statistic: str = "median",
     *,
     n_resamples: int = 2000,
@@ -241,7 +242,7 @@ def bootstrap_change(
     return result
 
 
-def ecdf(values: Sequence[float]) -> pd.DataFrame:
+def ecdf(values: ArrayLike) -> pd.DataFrame:
     """Empirical CDF as steps: each distinct ``value`` with the ``share`` of values ≤ it.
 
     For plotting a whole distribution (e.g. time-to-publish) instead of a mean that

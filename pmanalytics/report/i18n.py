@@ -1,12 +1,12 @@
-"""Every word a report shows, in English and French (`lang` = "en" | "fr").
+"""Every word a report shows, in each language of `LANGUAGES`.
 
-Figure definitions live in `figures.definitions`; this module holds headings, labels,
+Figure definitions live in `metrics.definitions`; this module holds headings, labels,
 KPI names and the sentence templates of the reports.
 """
 
 from __future__ import annotations
 
-LANGS = ("en", "fr")
+from pmanalytics.languages import LANGUAGES, language  # noqa: F401  (re-exported for the report modules)
 
 TEXT: dict[str, dict[str, str]] = {
     "report_title": {"en": "Reliability report {period}", "fr": "Rapport de fiabilité {period}"},
@@ -182,13 +182,14 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 def text(key: str, lang: str, **values: object) -> str:
     """The string `key` in `lang`, with `values` filled in."""
-    template = TEXT[key]["fr" if lang == "fr" else "en"]
+    template = TEXT[key][language(lang)]
     return template.format(**values) if values else template
 
 
 def column(name: str, lang: str) -> str:
+    lang = language(lang)
     labels = COLUMNS.get(name)
-    return labels["fr" if lang == "fr" else "en"] if labels else name
+    return labels[lang] if labels else name
 
 
 CHARTS: dict[str, dict[str, str]] = {
@@ -230,5 +231,5 @@ CHARTS: dict[str, dict[str, str]] = {
 
 
 def chart_text(key: str, lang: str, **values: object) -> str:
-    template = CHARTS[key]["fr" if lang == "fr" else "en"]
+    template = CHARTS[key][language(lang)]
     return template.format(**values) if values else template

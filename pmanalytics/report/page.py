@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import json
 import math
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ import plotly.graph_objects as go
 
 from pmanalytics import __version__
 from pmanalytics.database import Database, open_database, resolve_db_path
+from pmanalytics.lint import blameless
 from pmanalytics.metrics import causes, durations, follow_through, headline, learning, listing, quality, trends
 from pmanalytics.metrics.definitions import DEFINITIONS, definition
 from pmanalytics.metrics.left_out import left_out_report
@@ -27,7 +29,7 @@ from pmanalytics.metrics.period import Period
 from pmanalytics.metrics.scope import Scope, make_scope
 from pmanalytics.metrics.statistics import km_median
 from pmanalytics.report import charts
-from pmanalytics.report.i18n import chart_text, column, text
+from pmanalytics.report.i18n import chart_text, column, language, text
 
 MAX_ROWS = 25
 STYLE = """
@@ -147,8 +149,10 @@ class Report:
         """Open the database (loading `corpus` into it first when given) and build the scope.
 
         `as_of` defaults to the end of the period, as a quarterly report should. Empty strings
-        (the notebooks' parameter defaults) mean "not given".
+        (the notebooks' parameter defaults) mean "not given". An unsupported `lang` is refused
+        before anything is loaded.
         """
+        lang = language(lang)
         db, corpus, as_of = db or None, corpus or None, as_of or None
         team, service, severity = team or None, service or None, severity or None
         if corpus:
@@ -165,7 +169,7 @@ class Report:
         parameters = {"period": period, "as_of": scope.as_of.isoformat(), "db": str(resolve_db_path(db)),
                       "corpus": corpus or "", "deadline_hours": scope.deadline_hours, "team": team or "",
                       "service": service or "", "lang": lang}
-        return cls(database, scope, "fr" if lang == "fr" else "en", parameters)
+        return cls(database, scope, lang, parameters)
 
     @classmethod
     def service_review(
@@ -227,7 +231,7 @@ class Report:
         cards = [self._kpi_card(row) for row in changes.to_dict("records")]
         show_html(f'<div class="pm-kpis">{"".join(cards)}</div>')
 
-    def _kpi_card(self, row: dict[str, Any]) -> str:
+    def _kpi_card(self, row: Mapping[Hashable, Any]) -> str:
         lang, unit = self.lang, row["unit"]
         value = _fmt_kpi(row["value"], unit, lang)
         sentence = text(f"kpi_sentence_{row['kpi']}", lang, value=value, deadline=f"{self.scope.deadline_hours:g}")
@@ -314,14 +318,10 @@ class Report:
         table(findings[columns] if not findings.empty else findings, self.lang)
 
     def blameless_findings(self) -> pd.DataFrame:
-        try:
-            from pmanalytics.lint.blameless import blameless_findings
-        except ImportError:
-            return pd.DataFrame()
         frames = listing.scoped_tables(
             self.db, self.scope, ("postmortems", "sections", "root_causes", "timeline_events", "lessons"))
-        return blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
-                                  frames["timeline_events"], frames["lessons"])
+        return blameless.blameless_findings(frames["postmortems"], frames["sections"], frames["root_causes"],
+                                            frames["timeline_events"], frames["lessons"])
 
     def incidents(self) -> None:
         """The postmortems of the scope, newest first, with their causes (service review)."""

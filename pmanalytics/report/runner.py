@@ -23,6 +23,7 @@ from typing import Any
 
 from pmanalytics.errors import PmanalyticsError
 from pmanalytics.metrics.period import Period, parse_period
+from pmanalytics.report.i18n import language
 
 DEFAULT_NOTEBOOK = "quarterly_reliability"
 KERNEL = "python3"
@@ -120,7 +121,10 @@ def notebook_parameters(
     if unknown:
         raise ReportError(f"notebook {source.stem} has no parameter {unknown[0]!r} "
                           f"(it takes: {', '.join(declared)})")
-    return {key: _typed(key, value, declared[key]) for key, value in values.items()}
+    typed = {key: _typed(key, value, declared[key]) for key, value in values.items()}
+    if "lang" in typed:
+        typed["lang"] = language(typed["lang"])
+    return typed
 
 
 def _typed(key: str, value: Any, spec: dict[str, Any]) -> Any:
@@ -140,13 +144,14 @@ def _typed(key: str, value: Any, spec: dict[str, Any]) -> Any:
 
 
 def report_name(notebook: str, values: dict[str, Any]) -> str:
-    """`quarterly_reliability`, plus `.team-x` / `.service-y` / `.fr` when those are set."""
+    """`quarterly_reliability`, plus `.team-x` / `.service-y` / `.fr` (any language but English) when set."""
     parts = [notebook]
     for key in ("team", "service"):
         if values.get(key):
             parts.append(f"{key}-{_slug(str(values[key]))}")
-    if values.get("lang") == "fr":
-        parts.append("fr")
+    lang = values.get("lang", "en")
+    if lang != "en":
+        parts.append(language(lang))
     return ".".join(parts)
 
 
@@ -229,7 +234,7 @@ def to_html(executed: Path, period: Period, notebook: str, lang: str) -> str:
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(document)
     title = _title(body) or f"{notebook} {period.label}"
-    return PAGE.format(lang="fr" if lang == "fr" else "en", version=__version__, period=html.escape(period.label),
+    return PAGE.format(lang=language(lang), version=__version__, period=html.escape(period.label),
                        notebook=html.escape(notebook), title=html.escape(title), plotly_js=get_plotlyjs(),
                        body=body)
 

@@ -163,7 +163,7 @@ def _is_rate(key: str) -> bool:
 
 
 def _categories(database: Database) -> list[str]:
-    """Every category column: the contract's, the corpus's extra ones, and other."""
+    """Every category column: those of docs/corpus.md 1.2, the corpus's extra ones, and other."""
     extra = database.con.execute(
         "SELECT DISTINCT category FROM root_causes ORDER BY category"
     ).fetchall()

@@ -11,12 +11,17 @@ not be read, why it is left empty (`# missing: …`). `OUT/_migration_report.md`
 `pmanalytics check OUT` says of it. A wrong guess is worse than none: every rule below
 stays silent rather than invent. Line numbers in comments are those of the original file.
 
+The words and labels the rules read (labels of `Label: value` lines, time zones, stage
+keywords, summary-line labels, duration units, root-cause keywords…) are data, in
+`migrate_rules.toml` next to this module; docs/migrate.md lists them in tables generated
+from that file.
+
 Identity
     id         the file name up to " - " (`PM2021-005 - Title.md` → `PM2021-005`), else the
                whole name without `.md`; guessed.
     title      the first `# ` heading before the first `## `; found. Else the file name after
                " - "; guessed.
-    severity   a line `Severity: S2` / `Sévérité : 2` whose value the contract understands;
+    severity   a line `Severity: S2` / `Sévérité : 2` whose value docs/corpus.md 1.1 accepts;
                found. Else `--severity`; default. Else left empty, so that the loader
                rejects the file with "missing required key severity" until a person fills it.
 
@@ -31,42 +36,26 @@ Times (from the timeline section, `## Timeline` / `## Chronologie` …)
                and moves to the next day when the clock goes backwards. The row of the
                DFDS template (`Short event description`) is ignored.
     zone       a zone written in the timeline (`All times in CET.`, a `Time (UTC)` header,
-               `Toutes les heures sont en UTC.`) gives the offset: UTC/GMT +00:00, CET
-               +01:00, CEST +02:00, WET +00:00, WEST/BST +01:00, EET +02:00, EEST +03:00,
-               EST -05:00, EDT -04:00, PST -08:00, PDT -07:00, or `UTC+2`. The abbreviation
-               is taken at its word: CET is +01:00 even in summer (the `# Times:` comment
-               says so when the incident fell in summer time and local time may have been
-               meant).
+               `Toutes les heures sont en UTC.`) gives the offset: one of the zones of the
+               rules file, or `UTC+2`. The abbreviation is taken at its word: CET is +01:00
+               even in summer (the `# Times:` comment says so when the incident fell in
+               summer time and local time may have been meant).
                A zone written on an event wins for that event. No zone, or two different
                ones: times are written without an offset (the corpus time zone applies).
     started_at the first event of the timeline, in document order, when its date and
                time are readable; otherwise left empty (a later event is not the start).
     stages     detected_at, mitigated_at and resolved_at each come from two sources,
                cross-checked:
-               - the first event (at or after started_at) whose text says, as whole words,
-                 detected: detected, detection, detect, alert, alerts, alerted, alerting,
-                   alarm, alarms, reported, report, notified, informed, noticed, became
-                   aware, discovery, paged · détecté, détectée, détection, alerte, alertes,
-                   alerté, signalé, signalée, remonté, notifié, prévenu;
-                 mitigated: mitigated, mitigation, rolled back, roll back, rollback,
-                   reverted, workaround, downgraded · atténué, atténuation, mitigé,
-                   contourné, contournement, retour arrière;
-                 resolved: resolved, resolution, restored, recovered, recovery, back to
-                   normal, operational, solved, closed · résolu, résolue, rétabli, rétablie,
-                   rétablissement, restauré, restaurée, retour à la normale, clos, clôturé;
-                 unless the five words before it in its clause hold not, no, never,
-                 without, attempt(ed), tried, try(ing), began, begin, plan(ned), decided,
-                 decision, considered, …n't · non, pas, jamais, sans, aucun(e), tenté,
-                 tentative, essayé, prévu, décidé ("No alert fired", "Attempted a
-                 rollback" do not count);
-               - a summary line `Time to detection: 8 minutes` (also Time to detect, TTD,
-                 Temps/Délai de détection), `Time to mitigation` (TTM, Temps de
-                 mitigation), `Time to recovery` / `resolution` / `restore` (TTR, Temps de
-                 rétablissement / résolution), counted from started_at. Durations are
-                 written in days, hours, minutes (`19 hours 43 minutes`, `1h30`, `11 Days`);
-                 `N/A`, `?` and `YYY` are "not stated". Two values agree when they are
-                 within half the smallest unit written (1 minute for minutes, 30 minutes
-                 for hours, 12 hours for days).
+               - the first event (at or after started_at) whose text says the stage (one of
+                 its keywords, as whole words), unless one of the few words before it in its
+                 clause says it did not happen ("No alert fired", "Attempted a rollback" do
+                 not count);
+               - a summary line `Time to detection: 8 minutes` (or another label of the
+                 stage), counted from started_at. Durations are written in days, hours,
+                 minutes (`19 hours 43 minutes`, `1h30`, `11 Days`); `N/A`, `?` and `YYY`
+                 are "not stated". Two values agree when they are within half the
+                 smallest unit written (1 minute for minutes, 30 minutes for hours, 12
+                 hours for days).
                Decision: both agree → the event's time. They disagree, but the summary
                line lands on a timeline event (a keyword event within the tolerance, or,
                for a duration in minutes, any event at that very minute) → that event: the
@@ -80,48 +69,18 @@ Times (from the timeline section, `## Timeline` / `## Chronologie` …)
 Root causes (from the root-cause section — Root cause analysis, Root causes,
 Contributing factors, Causes profondes, Facteurs contributifs … — and from lines
 `Category: …` / `Catégorie : …` anywhere)
-    A Category value that is a contract category or one of its aliases (`config`,
+    A Category value that is a category of docs/corpus.md 1.2 or one of its aliases (`config`,
     `réseau`, …) is found. Otherwise the text (accents and case ignored, inline code and
-    link targets removed) is matched, whole words only, against the keyword rules below
-    (`*` matches any ending; longer keywords first, so "memory leak" is software and not
-    capacity). Each category is suggested once, with the keyword and line that matched
-    it, and the line's text as summary. A Category value no rule matches (`Kubernetes`,
-    `Observability`) suggests nothing.
-
-    category        keywords
-    config          config*, misconfigur*, parametrage, feature flag*
-    deployment      deploy*, deploie*, deploiement, rollout*, roll out, upgrade*,
-                    mise en production, version bump
-    software        bug*, regression*, defect*, memory leak, fuite memoire, fuite de memoire
-    capacity        capacity, capacite, disk full, disque plein, no space left, memory, memoire,
-                    out of memory, oom*, quota*, rate limit*, starvation, exhaust*, epuise*,
-                    saturat*, throttl*
-    dependency      dependenc*, dependance*, third party, vendor*, fournisseur*, prestataire*,
-                    upstream, external service*
-    infrastructure  dns, network*, reseau*, load balancer*, hardware, materiel, aws outage,
-                    azure outage, gcp outage, cloud provider, subnet*, data center, datacenter
-    data            data migration*, database migration*, schema migration*, schema change*,
-                    database schema, migration de donnees, migration de schema, data corruption,
-                    corrupt*, data loss, perte de donnees, donnees corrompues
-    security        security, securite, certificat*, expired, expiry, expiration, expire,
-                    credential*, password*, mot de passe, vulnerab*, cve, attack*, attaque*,
-                    ddos, malicious, malveillant*, intrusion, phishing
-    monitoring      monitor*, supervision, alert*, alarm*, alerte*
-    communication   communication*, escalation, escalade
-    process         runbook*, playbook*, process, processes, processus, procedure*, review*,
-                    revue*, on call, astreinte*, documentation, checklist*
-    tech-debt       tech debt, technical debt, dette technique, legacy, deprecated, end of life,
-                    eol, obsolete*
-
-    Left out on purpose, because in real postmortems they name the platform rather than
-    the cause: a bare "aws"/"azure"/"gcp" (only "aws outage" …), a bare "migration" or
-    "schema" (a platform migration is not a data migration; only "data migration" …),
-    and "escalate" (as in "the issue escalated").
+    link targets removed) is matched, whole words only, against the keyword rules of each
+    category (`*` matches any ending; longer keywords first, so "memory leak" is software
+    and not capacity). Each category is suggested once, with the keyword and line that
+    matched it, and the line's text as summary. A Category value no rule matches
+    (`Kubernetes`, `Observability`) suggests nothing.
 
 Actions (from the actions section the loader reads: Corrective actions, Action items,
 Remediation, Actions correctives, Plan d'action)
     Top-level list items (bullets or numbers) become rows of an action table: `[x]` →
-    done, `[ ]` → open, no box → status left empty (which the contract counts as open;
+    done, `[ ]` → open, no box → status left empty (which docs/corpus.md counts as open;
     the report says how many). A `### Short term` / `### Long term` (court terme, long
     terme…) sub-heading gives the type. The table is appended at the end of the actions
     section, after an HTML comment that says it was drafted from the list above; the
@@ -149,6 +108,20 @@ import yaml
 
 from pmanalytics.corpus.document import decode
 from pmanalytics.corpus.fields import Rejection
+from pmanalytics.corpus.markdown import (
+    BLANK,
+    CODE,
+    FENCE,
+    HEADING,
+    ITEM,
+    ROW,
+    SEPARATOR,
+    TEXT,
+    Line,
+    cells,
+    scan,
+    task,
+)
 from pmanalytics.corpus.records import CorpusFile
 from pmanalytics.corpus.vocabulary import (
     ACTION_COLUMN_INDEX,
@@ -164,6 +137,7 @@ from pmanalytics.corpus.vocabulary import (
 from pmanalytics.errors import PmanalyticsError
 from pmanalytics.ingest.discover import discover, link_escapes
 from pmanalytics.ingest.parse import MAX_FILE_BYTES
+from pmanalytics.tools import migrate_rules
 
 REPORT_MD = "_migration_report.md"
 REPORT_CSV = "_migration_report.csv"
@@ -182,6 +156,9 @@ NOT_READ = "not read"
 
 class MigrateError(PmanalyticsError):
     """SRC or OUT cannot be used, or --severity is not a severity."""
+
+
+_DATA = migrate_rules.load()  # the words and labels of migrate_rules.toml
 
 
 # --- results ------------------------------------------------------------------------------
@@ -270,11 +247,11 @@ class MigrationReport:
         """Per field, how many migrated documents got it found, guessed, by default, or not."""
         rows = []
         for key in FIELDS:
-            counts = {status: 0 for status in STATUSES}
+            counts: dict[str, int] = {status: 0 for status in STATUSES}
             for _, draft in self.drafts:
                 counts[draft.field(key).status] += 1
             rows.append((key, counts))
-        actions = {status: 0 for status in STATUSES}
+        actions: dict[str, int] = {status: 0 for status in STATUSES}
         for _, draft in self.drafts:
             actions["guessed" if draft.actions.items and draft.actions.insert_at is not None else "missing"] += 1
         rows.append(("actions table", actions))
@@ -381,27 +358,17 @@ def _attach_check(report: MigrationReport) -> None:
 
 
 @dataclass(frozen=True)
-class _Line:
-    number: int  # 1-based, in the original file
-    text: str  # without the line ending
-    in_fence: bool
-
-
-@dataclass(frozen=True)
 class _Section:
     heading: str
     kind: str | None
     line: int  # heading line number
-    lines: tuple[_Line, ...]  # up to the next `# ` or `## ` heading outside a fence
-
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+    lines: tuple[Line, ...]  # scanned (numbered from 1), up to the next `# ` or `## ` heading outside a fence
 
 
 def draft(text: str, file_name: str, *, severity: str | None = None) -> Draft:
     """Draft the front matter of one legacy document; `text` is returned below it unchanged
     (with an action table appended to the actions section when one was drafted)."""
-    lines = _lines(text)
+    lines = scan(text)
     sections = _sections(lines)
     labels = list(_labelled_lines(lines))
     notes: list[str] = []
@@ -417,37 +384,20 @@ def draft(text: str, file_name: str, *, severity: str | None = None) -> Draft:
     return Draft(front + body, tuple(fields), tuple(causes), actions, tuple(notes), zone_note)
 
 
-def _lines(text: str) -> list[_Line]:
-    result = []
-    fence: str | None = None
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
-        match = _FENCE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
-                fence = None
-            result.append(_Line(number, line, True))
-            continue
-        result.append(_Line(number, line, fence is not None))
-    return result
+def _is_heading(line: Line, level: int) -> bool:
+    """A `# ` or `## ` heading at the start of its line, as the loader reads them."""
+    return line[0] == HEADING and not line[3] and len(line[4]) == level
 
 
-def _is_heading(line: _Line, level: int) -> bool:
-    return not line.in_fence and line.text.startswith("#" * level + " ")
-
-
-def _sections(lines: list[_Line]) -> list[_Section]:
+def _sections(lines: list[Line]) -> list[_Section]:
     sections: list[_Section] = []
     current: tuple[str, int] | None = None
-    body: list[_Line] = []
+    body: list[Line] = []
     for line in lines:
         if _is_heading(line, 1) or _is_heading(line, 2):
             if current is not None:
                 sections.append(_Section(current[0], _section_kind(current[0]), current[1], tuple(body)))
-            current, body = (line.text.lstrip("#").strip().strip("#").strip(), line.number), []
+            current, body = (line[5].strip().strip("#").strip(), line[1]), []
             continue
         if current is not None:
             body.append(line)
@@ -463,7 +413,7 @@ _SECTION_ALIASES = sorted(
 
 
 def _section_kind(heading: str) -> str | None:
-    """The contract section of a heading; also "Contributing Factors (findings)" (an alias then more words)."""
+    """The docs/corpus.md 1.3 section of a heading, also "Contributing Factors (findings)" (an alias, more words)."""
     key = fold(heading)
     for alias, kind in _SECTION_ALIASES:
         if key == alias or key.startswith(alias + " "):
@@ -478,8 +428,8 @@ def _loader_section_kind(heading: str) -> str | None:
 
 # --- labelled lines: `Label: value` ------------------------------------------------------------
 
-_LABEL = re.compile(
-    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^:|*_]{1,60}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*"
+_LABEL = re.compile(  # on a list item's text, or on a line as written
+    r"^\s*(?:\*\*|__)?(?P<label>[^:|*_]{1,60}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*"
     r"(?P<value>.*?)\s*$"
 )
 
@@ -492,22 +442,24 @@ class _Labelled:
     value: str
 
 
-def _labelled_lines(lines: list[_Line]) -> Iterator[_Labelled]:
+_NOT_LABELLED = (FENCE, CODE, HEADING, SEPARATOR)
+
+
+def _labelled_lines(lines: list[Line]) -> Iterator[_Labelled]:
     """Every `Label: value` line (list item, plain or bold) and two-cell table row, outside fences."""
-    for line in lines:
-        if line.in_fence or line.text.lstrip().startswith("#"):
+    for kind, number, text, _, _, content in lines:
+        if kind in _NOT_LABELLED:
             continue
-        stripped = line.text.strip()
-        if stripped.startswith("|"):
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            if len(cells) == 2 and cells[0] and not set(cells[0]) <= set(":- "):
-                label = cells[0].strip("*_ ").rstrip(":").strip()
-                yield _Labelled(line.number, fold(label), f"{label}: {cells[1]}", cells[1])
+        if kind == ROW:
+            row = cells(content)
+            if len(row) == 2 and row[0] and not set(row[0]) <= set(":- "):
+                label = row[0].strip("*_ ").rstrip(":").strip()
+                yield _Labelled(number, fold(label), f"{label}: {row[1]}", row[1])
             continue
-        match = _LABEL.match(line.text)
+        match = _LABEL.match(content if kind == ITEM else text)
         if match:
             label, value = match.group("label").strip(), match.group("value")
-            yield _Labelled(line.number, fold(label), f"{label}: {value}", value)
+            yield _Labelled(number, fold(label), f"{label}: {value}", value)
 
 
 # --- identity --------------------------------------------------------------------------------
@@ -524,21 +476,21 @@ def _id(file_name: str) -> Drafted:
     return Drafted("id", "guessed", identifier, "guessed from the file name")
 
 
-def _title(lines: list[_Line], file_name: str) -> Drafted:
+def _title(lines: list[Line], file_name: str) -> Drafted:
     for line in lines:
         if _is_heading(line, 2):
             break
         if _is_heading(line, 1):
-            title = _clean(line.text[2:].strip().strip("#").strip())
+            title = _clean(line[5].strip().strip("#").strip())
             if title:
-                return Drafted("title", "found", title, f"found: the first '# ' heading (line {line.number})")
+                return Drafted("title", "found", title, f"found: the first '# ' heading (line {line[1]})")
     _, rest = _stem_parts(file_name)
     if rest:
         return Drafted("title", "guessed", rest, "guessed from the file name (no '# ' heading)")
     return Drafted("title", "missing", None, "missing: no '# ' heading and no title in the file name")
 
 
-SEVERITY_LABELS = frozenset(fold(x) for x in ("Severity", "Sévérité", "Sev", "Severity level", "Niveau de sévérité"))
+SEVERITY_LABELS = _DATA.folded(_DATA.labels["severity"])
 
 
 def _severity(labels: list[_Labelled], default: str | None) -> Drafted:
@@ -555,9 +507,7 @@ def _severity(labels: list[_Labelled], default: str | None) -> Drafted:
 
 # --- timeline ------------------------------------------------------------------------------------
 
-ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 60, "CEST": 120, "WET": 0, "WEST": 60, "BST": 60,
-         "EET": 120, "EEST": 180, "EST": -300, "EDT": -240, "PST": -480, "PDT": -420}
-_SUMMER_ZONES = {"CET": "Europe/Copenhagen", "EET": "Europe/Helsinki", "WET": "Europe/Lisbon"}
+ZONES = {zone.name: zone.minutes for zone in _DATA.zones}
 _ZONE_WORDS = "|".join(sorted((z for z in ZONES if z != "Z"), key=len, reverse=True))
 _ZONE_IN_TEXT = re.compile(rf"(?<![A-Za-z])({_ZONE_WORDS})(?:\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?)?(?![A-Za-z])")
 
@@ -568,10 +518,9 @@ _WHEN = re.compile(
     rf"^(?:\*\*|__)?\s*(?P<approx1>~)?\s*(?P<date>{_DATE_PART})?(?:\s*T?\s*)(?P<approx3>~)?(?P<time>{_TIME_PART})?"
     rf"\s*(?P<approx2>~)?\s*(?P<zone>{_ZONE_WORDS}|Z)?(?![A-Za-z])\s*(?:\*\*|__)?"
 )
-_LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<text>.*)$")
-_SEPARATOR_ROW = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$")
 _FOOTNOTE = re.compile(r"\[\^[^\]]*\]")
-TEMPLATE_EVENTS = frozenset(fold(x) for x in ("Short event description", "Event description", "Description courte"))
+TEMPLATE_EVENTS = _DATA.folded(_DATA.template_events)
+DATE_LABELS = _DATA.folded(_DATA.labels["date"])
 
 
 @dataclass
@@ -608,30 +557,27 @@ def _events(section: _Section) -> tuple[list[_Event], list[tuple[int, str]]]:
     events: list[_Event] = []
     others: list[tuple[int, str]] = []
     for line in section.lines:
-        if line.in_fence:
+        if line[0] in (FENCE, CODE):
             continue
         event = _event(line)
         if event is None:
-            others.append((line.number, line.text))
+            others.append((line[1], line[2]))
         else:
             events.append(event)
     return events, others
 
 
-def _event(line: _Line) -> _Event | None:
-    stripped = line.text.strip()
-    if stripped.startswith("|"):
-        if _SEPARATOR_ROW.match(stripped):
+def _event(line: Line) -> _Event | None:
+    kind, number, _, indent, _, content = line
+    if kind == ROW:
+        row = cells(content)
+        match = _WHEN.match(row[0])
+        if not match or not (match.group("date") or match.group("time")) or row[0][match.end():].strip():
             return None
-        cells = [c.strip() for c in re.split(r"(?<!\\)\|", stripped.strip("|"))]
-        match = _WHEN.match(cells[0])
-        if not match or not (match.group("date") or match.group("time")) or cells[0][match.end():].strip():
-            return None
-        return _read_when(line.number, cells[0], match, " | ".join(c for c in cells[1:] if c))
-    item = _LIST_ITEM.match(line.text)
-    if not item or len(item.group("indent")) > 3:
+        return _read_when(number, row[0], match, " | ".join(c for c in row[1:] if c))
+    if kind != ITEM or indent > 3:
         return None
-    candidate = item.group("text").strip()
+    candidate = content.strip()
     match = _WHEN.match(candidate)
     if not match or not (match.group("date") or match.group("time")):
         return None
@@ -639,7 +585,7 @@ def _event(line: _Line) -> _Event | None:
     separator = re.match(r"^\s*(?:[—–|:]|-(?=\s)|$)\s*", rest)
     if separator is None or (not separator.group() and rest):
         return None
-    return _read_when(line.number, candidate[: match.end()].strip(), match, rest[separator.end():])
+    return _read_when(number, candidate[: match.end()].strip(), match, rest[separator.end():])
 
 
 def _read_when(number: int, when: str, match: re.Match[str], text: str) -> _Event:
@@ -689,9 +635,8 @@ def _document_zone(others: list[tuple[int, str]]) -> tuple[_Zone | None, str | N
 
 
 def _date_line(labels: list[_Labelled]) -> tuple[dt.date, int, str] | None:
-    wanted = {fold(x) for x in ("Date", "Incident date", "Date of the incident", "Date de l'incident", "Jour")}
     for item in labels:
-        if item.label in wanted:
+        if item.label in DATE_LABELS:
             match = re.match(r"(\d{4}-\d{2}-\d{2})(?!\d)", _clean(item.value))
             if match:
                 try:
@@ -711,10 +656,10 @@ def _place(events: list[_Event], zone: _Zone | None, day_line: tuple[dt.date, in
             day, previous, from_line = event.day, None, False
         if event.problem or event.clock is None:
             continue
+        if day is None:
+            event.problem = "a time but no date (add a line 'Date: YYYY-MM-DD')"
+            continue
         if event.day is None:
-            if day is None:
-                event.problem = "a time but no date (add a line 'Date: YYYY-MM-DD')"
-                continue
             if previous is not None and event.clock < previous:
                 day += dt.timedelta(days=1)
             if day_line is not None and from_line:
@@ -755,8 +700,7 @@ def _times(
     return drafted, notes, zone_note
 
 
-SUMMER_TIME = {"CET": ("Europe/Copenhagen", "CEST", "+02:00"), "EET": ("Europe/Helsinki", "EEST", "+03:00"),
-               "WET": ("Europe/Lisbon", "WEST", "+01:00")}
+SUMMER_TIME = {zone.name: zone.summer for zone in _DATA.zones if zone.summer}
 
 
 def _zone_note(
@@ -824,51 +768,17 @@ def _key(moment: dt.datetime) -> dt.datetime:
 
 # --- stage keywords and summary lines --------------------------------------------------------------
 
-STAGE_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "detected_at": (
-        "detected", "detection", "detect", "alert", "alerts", "alerted", "alerting", "alarm", "alarms",
-        "reported", "report", "notified", "informed", "noticed", "became aware", "discovery",
-        "paged", "détecté", "détectée", "détection", "alerte", "alertes", "alerté", "signalé", "signalée",
-        "remonté", "notifié", "prévenu",
-    ),
-    "mitigated_at": (
-        "mitigated", "mitigation", "rolled back", "roll back", "rollback", "reverted", "workaround",
-        "downgraded", "atténué", "atténuation", "mitigé", "contourné", "contournement", "retour arrière",
-    ),
-    "resolved_at": (
-        "resolved", "resolution", "restored", "recovered", "recovery", "back to normal", "operational",
-        "solved", "closed", "résolu", "résolue", "rétabli", "rétablie", "rétablissement", "restauré",
-        "restaurée", "retour à la normale", "clos", "clôturé",
-    ),
-}
-STAGE_WORDS = {"detected_at": "detected/alerted/reported", "mitigated_at": "mitigated/rolled back",
-               "resolved_at": "resolved/restored"}
-# words that, among the five before a keyword in its clause, say it did not (yet) happen
-NOT_DONE_WINDOW = 5
-NOT_DONE = frozenset((
-    "not", "no", "never", "without", "attempt", "attempted", "tried", "try", "trying", "began", "begin",
-    "plan", "planned", "decided", "decision", "considered",
-    "non", "pas", "jamais", "sans", "aucun", "aucune", "tente", "tentative", "essaye", "prevu", "decide",
-))
+STAGE_KEYWORDS: dict[str, tuple[str, ...]] = {name: stage.en + stage.fr for name, stage in _DATA.stages.items()}
+STAGE_WORDS = {name: stage.says for name, stage in _DATA.stages.items()}
+# words that, among the NOT_DONE_WINDOW words before a keyword in its clause, say it did not (yet) happen
+NOT_DONE_WINDOW = _DATA.not_done_window
+NOT_DONE = _DATA.folded(_DATA.not_done["en"] + _DATA.not_done["fr"])
 
-STAT_LABELS: dict[str, tuple[str, ...]] = {
-    "detected_at": ("Time to detection", "Time to detect", "TTD", "Detection time", "Temps de détection",
-                    "Délai de détection", "Durée de détection"),
-    "mitigated_at": ("Time to mitigation", "Time to mitigate", "TTM", "Mitigation time", "Temps de mitigation",
-                     "Délai de mitigation", "Temps d'atténuation"),
-    "resolved_at": ("Time to recovery", "Time to recover", "Time to resolution", "Time to resolve",
-                    "Time to restore", "TTR", "Recovery time", "Resolution time", "Temps de rétablissement",
-                    "Délai de rétablissement", "Temps de résolution", "Délai de résolution",
-                    "Temps de restauration"),
-}
+STAT_LABELS: dict[str, tuple[str, ...]] = {name: stage.summary_lines for name, stage in _DATA.stages.items()}
 _STAT_INDEX = {fold(label): stage for stage, labels in STAT_LABELS.items() for label in labels}
-NOT_STATED = frozenset(("n a", "na", "none", "unknown", "inconnu", "inconnue", "tbd", "tba", "yyy", "zzz", "xxx"))
-_UNITS = (
-    (r"days?|jours?|d|j", dt.timedelta(days=1)),
-    (r"hours?|hrs?|heures?|h", dt.timedelta(hours=1)),
-    (r"minutes?|mins?|mn|m", dt.timedelta(minutes=1)),
-    (r"seconds?|secs?|s", dt.timedelta(seconds=1)),
-)
+NOT_STATED = _DATA.folded(_DATA.placeholders["duration_not_stated"])
+_UNITS = tuple(("|".join(re.escape(word) for word in sorted(unit.words, key=len, reverse=True)), unit.length)
+               for unit in _DATA.units)
 
 
 @dataclass(frozen=True)
@@ -1054,47 +964,8 @@ def _check_order(drafted: list[Drafted]) -> None:
 
 # --- root causes ------------------------------------------------------------------------------------
 
-CATEGORY_RULES: tuple[tuple[str, str], ...] = (
-    ("config*", "config"), ("misconfigur*", "config"), ("parametrage", "config"), ("feature flag*", "config"),
-    ("deploy*", "deployment"), ("deploie*", "deployment"), ("deploiement", "deployment"),
-    ("rollout*", "deployment"), ("roll out", "deployment"), ("upgrade*", "deployment"),
-    ("mise en production", "deployment"), ("version bump", "deployment"),
-    ("bug*", "software"), ("regression*", "software"), ("defect*", "software"), ("memory leak", "software"),
-    ("fuite memoire", "software"), ("fuite de memoire", "software"),
-    ("capacity", "capacity"), ("capacite", "capacity"), ("disk full", "capacity"), ("disque plein", "capacity"),
-    ("no space left", "capacity"), ("memory", "capacity"), ("memoire", "capacity"),
-    ("out of memory", "capacity"), ("oom*", "capacity"), ("quota*", "capacity"), ("rate limit*", "capacity"),
-    ("starvation", "capacity"), ("exhaust*", "capacity"), ("epuise*", "capacity"), ("saturat*", "capacity"),
-    ("throttl*", "capacity"),
-    ("dependenc*", "dependency"), ("dependance*", "dependency"), ("third party", "dependency"),
-    ("vendor*", "dependency"), ("fournisseur*", "dependency"), ("prestataire*", "dependency"),
-    ("upstream", "dependency"), ("external service*", "dependency"),
-    ("dns", "infrastructure"), ("network*", "infrastructure"), ("reseau*", "infrastructure"),
-    ("load balancer*", "infrastructure"), ("hardware", "infrastructure"), ("materiel", "infrastructure"),
-    ("aws outage", "infrastructure"), ("azure outage", "infrastructure"), ("gcp outage", "infrastructure"),
-    ("cloud provider", "infrastructure"), ("subnet*", "infrastructure"), ("data center", "infrastructure"),
-    ("datacenter", "infrastructure"),
-    ("data migration*", "data"), ("database migration*", "data"), ("schema migration*", "data"),
-    ("schema change*", "data"), ("database schema", "data"), ("migration de donnees", "data"),
-    ("migration de schema", "data"), ("data corruption", "data"), ("corrupt*", "data"), ("data loss", "data"),
-    ("perte de donnees", "data"), ("donnees corrompues", "data"),
-    ("security", "security"), ("securite", "security"), ("certificat*", "security"), ("expired", "security"),
-    ("expiry", "security"), ("expiration", "security"), ("expire", "security"), ("credential*", "security"),
-    ("password*", "security"), ("mot de passe", "security"), ("vulnerab*", "security"), ("cve", "security"),
-    ("attack*", "security"), ("attaque*", "security"), ("ddos", "security"), ("malicious", "security"),
-    ("malveillant*", "security"), ("intrusion", "security"), ("phishing", "security"),
-    ("monitor*", "monitoring"), ("supervision", "monitoring"), ("alert*", "monitoring"), ("alarm*", "monitoring"),
-    ("alerte*", "monitoring"),
-    ("communication*", "communication"), ("escalation", "communication"), ("escalade", "communication"),
-    ("runbook*", "process"), ("playbook*", "process"), ("process", "process"), ("processes", "process"),
-    ("processus", "process"), ("procedure*", "process"), ("review*", "process"), ("revue*", "process"),
-    ("on call", "process"), ("astreinte*", "process"), ("documentation", "process"), ("checklist*", "process"),
-    ("tech debt", "tech-debt"), ("technical debt", "tech-debt"), ("dette technique", "tech-debt"),
-    ("legacy", "tech-debt"), ("deprecated", "tech-debt"), ("end of life", "tech-debt"), ("eol", "tech-debt"),
-    ("obsolete*", "tech-debt"),
-)
-CATEGORY_LABELS = frozenset(fold(x) for x in ("Category", "Categories", "Catégorie", "Catégories",
-                                               "Root cause category", "Catégorie de cause"))
+CATEGORY_RULES: tuple[tuple[str, str], ...] = _DATA.category_rules()
+CATEGORY_LABELS = _DATA.folded(_DATA.labels["category"])
 _RULES = sorted(CATEGORY_RULES, key=lambda rule: -len(rule[0].rstrip("*")))
 _RULE_PATTERNS = [
     (re.compile(rf"(?<![a-z0-9']){re.escape(k.rstrip('*'))}{'[a-z0-9]*' if k.endswith('*') else ''}(?![a-z0-9])"),
@@ -1123,6 +994,9 @@ def suggest_categories(text: str) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+_NOT_CAUSES = (FENCE, CODE, BLANK, HEADING)
+
+
 def _causes(sections: list[_Section], labels: list[_Labelled]) -> list[Cause]:
     causes: dict[str, Cause] = {}
     for item in labels:
@@ -1132,14 +1006,14 @@ def _causes(sections: list[_Section], labels: list[_Labelled]) -> list[Cause]:
     for section in sections:
         if section.kind != "root_causes":
             continue
-        for line in section.lines:
-            if line.in_fence or not line.text.strip() or line.text.lstrip().startswith("#"):
+        for kind, number, text, _, _, content in section.lines:
+            if kind in _NOT_CAUSES:
                 continue
-            summary = _shorten(_clean(_strip_marker(line.text)), 200)
-            for category, keyword in suggest_categories(line.text):
+            summary = _shorten(_clean(content if kind == ITEM else text), 200)
+            for category, keyword in suggest_categories(text):
                 causes.setdefault(category, Cause(
                     category, summary, "guessed",
-                    f"guessed from {_quote(keyword)} in {section.heading} (line {line.number})"))
+                    f"guessed from {_quote(keyword)} in {section.heading} (line {number})"))
     return list(causes.values())
 
 
@@ -1166,8 +1040,7 @@ def _causes_field(causes: list[Cause]) -> Drafted:
 
 # --- actions -------------------------------------------------------------------------------------
 
-_CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
-NO_ACTION = frozenset(("n a", "na", "none", "aucune", "aucun", "tbd", "todo", "to do", "nothing", "rien"))
+NO_ACTION = _DATA.folded(_DATA.placeholders["no_action"])
 
 
 def _actions(sections: list[_Section]) -> ActionDraft:
@@ -1180,7 +1053,7 @@ def _actions(sections: list[_Section]) -> ActionDraft:
     items = _action_items(section)
     if not items:
         return ActionDraft((), None, f"no action listed under {section.heading!r}")
-    last = max((line.number for line in section.lines if line.text.strip()), default=section.line)
+    last = max((line[1] for line in section.lines if line[2].strip()), default=section.line)
     done = sum(1 for i in items if i.status == "done")
     opened = sum(1 for i in items if i.status == "open")
     bare = len(items) - done - opened
@@ -1190,12 +1063,9 @@ def _actions(sections: list[_Section]) -> ActionDraft:
 
 
 def _has_action_table(section: _Section) -> bool:
-    for line in section.lines:
-        stripped = line.text.strip()
-        if not line.in_fence and stripped.startswith("|") and not _SEPARATOR_ROW.match(stripped):
-            cells = [fold(c) for c in stripped.strip("|").split("|")]
-            if any(ACTION_COLUMN_INDEX.get(c) == "action" for c in cells):
-                return True
+    for kind, _, _, _, _, content in section.lines:
+        if kind == ROW and any(ACTION_COLUMN_INDEX.get(fold(c)) == "action" for c in cells(content)):
+            return True
     return False
 
 
@@ -1208,35 +1078,48 @@ def _action_items(section: _Section) -> list[ActionItem]:
     def close() -> None:
         if not current:
             return
-        text = " ".join(current).strip()
-        box = _CHECKBOX.match(text)
-        status = ("done" if box.group(1) in "xX" else "open") if box else ""
-        text = _CHECKBOX.sub("", text).strip()
+        box, text = task(" ".join(current).strip())
+        status = "" if box is None else "done" if box else "open"
+        text = text.strip()
         if text and fold(text) not in NO_ACTION:
             items.append(ActionItem(start, text, status, action_type))
         current.clear()
 
-    for line in section.lines:
-        if line.in_fence:
+    for kind, number, text, indent, marker, content in section.lines:
+        if kind in (FENCE, CODE):
             continue
-        heading = re.match(r"^\s*(?:#{3,}\s+|(?:\*\*|__))(.+?)(?:\*\*|__)?\s*:?\s*$", line.text)
-        if heading and not _LIST_ITEM.match(line.text):
+        heading = _sub_heading(kind, marker, content)
+        if heading is not None:
             close()
-            action_type = ACTION_TYPE_INDEX.get(fold(heading.group(1)), action_type)
+            action_type = ACTION_TYPE_INDEX.get(fold(heading), action_type)
             continue
-        item = _LIST_ITEM.match(line.text)
-        if item and len(item.group("indent")) <= 1:
+        if kind == ITEM and indent <= 1:
             close()
-            current.append(item.group("text").strip())
-            start = line.number
-        elif current and line.text.strip() and (line.text.startswith((" ", "\t"))) and not item:
-            current.append(line.text.strip())
-        elif not line.text.strip():
-            continue
-        elif not item:
+            current.append(content.strip())
+            start = number
+        elif kind in (BLANK, ITEM):
+            continue  # a blank line, or a nested item, neither ends the action nor adds to it
+        elif current and indent:
+            current.append(text.strip())
+        else:
             close()
     close()
     return items
+
+
+_HEADING_TEXT = re.compile(r"(.+?)(?:\*\*|__)?\s*:?\s*$")
+_BOLD_TEXT = re.compile(r"(?:\*\*|__)(.+?)(?:\*\*|__)?\s*:?\s*$")
+
+
+def _sub_heading(kind: int, marker: str, content: str) -> str | None:
+    """The text of a `### ` (or deeper) heading or of a bold line: what names the type of the items below."""
+    if kind == HEADING and len(marker) >= 3:
+        found = _HEADING_TEXT.match(content)
+    elif kind == TEXT:
+        found = _BOLD_TEXT.match(content)
+    else:
+        return None
+    return found.group(1) if found else None
 
 
 def _with_action_table(text: str, actions: ActionDraft) -> str:
@@ -1315,11 +1198,6 @@ def _clean(text: str) -> str:
     text = re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)
     text = re.sub(r"(\*\*|__)", "", text)
     return " ".join(text.split())
-
-
-def _strip_marker(text: str) -> str:
-    item = _LIST_ITEM.match(text)
-    return item.group("text") if item else text
 
 
 def _shorten(text: str, limit: int) -> str:
