@@ -8,6 +8,7 @@ is shown only with `--debug`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pmanalytics import __version__
-from pmanalytics.corpus.records import Problem
+from pmanalytics.corpus.records import Problem, one_line
 from pmanalytics.errors import PmanalyticsError
 
 if TYPE_CHECKING:
@@ -96,8 +97,9 @@ def load_command(
 @CORPUS
 @SETTINGS
 @WORKERS
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="One `path:line: level: message` line per problem, or JSON.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True,
+              help="One `path:line: level: message` line per problem, JSON, or GitHub Actions annotations.")
 @click.option("--blameless", is_flag=True,
               help="Also flag sentences that blame people, with a systemic rewording; exit 1 if any.")
 def check_command(
@@ -118,15 +120,55 @@ def check_command(
         report, findings = check(corpus, settings=settings, workers=workers), None
         problems = list(report.problems)
     if output_format == "json":
-        click.echo(json.dumps({"counts": report.counts, "problems": [_problem_json(p) for p in problems]},
+        click.echo(json.dumps({"counts": report.counts, "problems": [_problem_json(p) for p in problems],
+                               "not_read": report.not_read, "not_read_paths": list(report.not_read_paths)},
                               ensure_ascii=False, indent=2))
+    elif output_format == "github":
+        for problem in problems:
+            click.echo(github_annotation(problem, corpus))
+        found = f", {len(findings)} blameless findings" if findings is not None else ""
+        click.echo(_counts_line(report) + found, err=True)
     else:
         for problem in problems:
             click.echo(str(problem))
+        _print_reasons(problems, report, corpus)
         found = f", {len(findings)} blameless findings" if findings is not None else ""
-        click.echo(_counts_line(report) + found, err=True)
+        click.echo(_counts_line(report) + found, err=True)  # last, as every run ends (docs/corpus.md 5)
     if report.rejected or (findings is not None and len(findings)):
         sys.exit(1)
+
+
+def github_annotation(problem: Problem, corpus: Path) -> str:
+    """`::error file=…,line=…::message`, a workflow command GitHub Actions shows on the file's line.
+
+    The file is the corpus path joined with the problem's, relative to the working directory
+    (the repository root in a workflow). What GitHub's command syntax reserves is escaped its
+    way (`%`, CR, LF, and in properties `:` and `,`), then every other control character ours
+    (`one_line`), so a file name or a message can never end the command or drive a terminal.
+    """
+    path = os.path.normpath(corpus / problem.path)
+    if os.path.isabs(path):
+        path = os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
+    properties = f"file={_github_property(Path(path).as_posix())}"
+    if problem.line:
+        properties += f",line={problem.line}"
+    return f"::{problem.level} {properties}::{_github_data(problem.message)}"
+
+
+def _github_data(text: str) -> str:
+    return one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _print_reasons(problems: list[Problem], report: LoadReport, corpus: Path) -> None:
+    """The summary by reason on stderr, just before the counts line (see `ingest.reasons`)."""
+    from pmanalytics.ingest.reasons import summary_lines
+
+    for line in summary_lines(problems, report.not_read_paths, corpus):
+        click.echo(line, err=True)
 
 
 def _finding_problems(findings: Any) -> list[Problem]:
@@ -186,11 +228,41 @@ def metrics_command(
         _print_figures(figures)
 
 
+@cli.command("trends")
+@DB
+@click.option("--period", default="last-quarter", show_default=True,
+              help="Quarter (2026Q3), last-quarter, this-quarter, or a range 2026-01-01..2026-03-31.")
+@click.option("--as-of", "as_of", default=None,
+              help="Compare as of this date (00:00 in the corpus time zone) or timestamp (default: now).")
+@click.option("--severity", default=None, help="Only this severity (S1..S4).")
+@click.option("--service", default=None, help="Only postmortems of this service.")
+@click.option("--team", default=None, help="Only postmortems this team took part in.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as one JSON object.")
+def trends_command(
+    db: Path | None, period: str, as_of: str | None, severity: str | None,
+    service: str | None, team: str | None, as_json: bool,
+) -> None:
+    """Each KPI of a period against the previous one at the same age, with a 95 % interval of the
+    difference and a verdict: too_few, noise, better or worse (docs/corpus.md section 4.3)."""
+    from pmanalytics.database import open_database
+    from pmanalytics.metrics import make_scope
+    from pmanalytics.metrics.trends import compare_quarters
+
+    with open_database(db) as database:
+        scope = make_scope(database, period, as_of=as_of, severity=severity, service=service, team=team)
+        comparison = compare_quarters(database, scope)
+    if as_json:
+        click.echo(json.dumps(comparison.as_json(), ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        _print_trends(comparison.as_json(), {kpi.key: kpi.unit for kpi in comparison.kpis})
+
+
 @cli.command("report")
 @click.option("--period", default="last-quarter", show_default=True,
               help="Quarter to report (2026Q3), last-quarter (resolved from today's date), or a date range.")
 @click.option("--notebook", default="quarterly_reliability", show_default=True,
-              help="Notebook of notebooks/ to run (quarterly_reliability, service_review, ...).")
+              help="A packaged notebook (quarterly_reliability, service_review, explore) or the path of "
+                   "your own .ipynb file (read, never written).")
 @click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="A notebook parameter, e.g. -p lang fr -p team payments (repeatable).")
 @DB
@@ -207,9 +279,19 @@ def report_command(
     Exits non-zero when the notebook fails; the executed notebook with the error is kept
     beside the report, and an earlier good report of that period is left untouched.
     """
+    from pmanalytics.extras import require_extra
     from pmanalytics.report.runner import run_report
 
+    require_extra("reports", "pmanalytics report")
+    if corpus is not None:  # loaded here so that its problems and counts reach the log
+        from pmanalytics.ingest.pipeline import load
+
+        loaded = load(corpus, db)
+        _print_errors(loaded.problems)
+        click.echo(f"{loaded.corpus_path}: {_counts_line(loaded)}", err=True)
     result = run_report(notebook, period=period, parameters=dict(parameters), db=db, corpus=corpus, out=out)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(str(result.html_path))
 
 
@@ -220,7 +302,7 @@ def report_command(
 @click.option("--port", type=int, default=None, help="Port for JupyterLab (default: its own).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser (on a remote machine).")
 def lab_command(db: Path | None, corpus: Path | None, port: int | None, no_browser: bool) -> None:
-    """Open JupyterLab on notebooks/ with the database ready ($PMANALYTICS_DB set for the notebooks)."""
+    """Open JupyterLab on the packaged notebooks with the database ready ($PMANALYTICS_DB set for them)."""
     from pmanalytics.report.lab import launch, prepare_lab
 
     launch(prepare_lab(db, corpus, port=port, open_browser=not no_browser))
@@ -253,6 +335,20 @@ def migrate_command(src: Path, out: Path, severity: str | None, force: bool) -> 
     checked = report.check_counts()
     click.echo(f"files: {files}; then {checked['loads']} load, {checked['rejected']} rejected "
                f"(`pmanalytics check {out}`); report: {out / REPORT_MD}")
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the template.")
+@click.option("--severity", default="S3", show_default=True, help="Severity (S1..S4).")
+@click.option("--corpus", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder of the postmortems; the new file goes at its root.")
+def new_command(title: str, lang: str, severity: str, corpus: Path) -> None:
+    """Write a new postmortem TITLE from the blameless template and print its path (never overwrites)."""
+    from pmanalytics.tools.new import new_postmortem
+
+    click.echo(str(new_postmortem(corpus, title, lang=lang, severity=severity).path))
 
 
 @cli.command("export")
@@ -299,6 +395,32 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _print_trends(comparison: dict[str, Any], units: dict[str, str]) -> None:
+    click.echo(f"{comparison['period']} as of {comparison['as_of']}\n"
+               f"against {comparison['previous_period']} as of {comparison['previous_as_of']} (the same age)")
+    table = Table()
+    for name in ("KPI", "value", "previous", "difference", "95 % interval", "n", "verdict"):
+        table.add_column(name, justify="left" if name in ("KPI", "verdict") else "right")
+    for key, kpi in comparison["kpis"].items():
+        unit = units[key]
+        interval = (f"{_fmt_trend(kpi['low'], unit, True)} to {_fmt_trend(kpi['high'], unit, True)}"
+                    if kpi["low"] is not None else "none")
+        table.add_row(key.replace("_", " "), _fmt_trend(kpi["value"], unit), _fmt_trend(kpi["previous"], unit),
+                      _fmt_trend(kpi["difference"], unit, True), interval, f"{kpi['n']} / {kpi['previous_n']}",
+                      kpi["verdict"].replace("_", " "))
+    Console().print(table)
+
+
+def _fmt_trend(value: float | None, unit: str, signed: bool = False) -> str:
+    """A rate in % (a difference in points), a duration in h or min; n/a for no number."""
+    if value is None:
+        return "n/a"
+    sign = "+" if signed else ""
+    if unit == "share":
+        return f"{100 * value:{sign}.1f}" + (" pts" if signed else " %")
+    return f"{value:{sign}.1f} " + {"hours": "h", "minutes": "min"}.get(unit, unit)
+
+
 def _problem_json(problem: Problem) -> dict[str, Any]:
     return {"path": problem.path, "line": problem.line, "level": problem.level,
             "field": problem.field, "message": problem.message}
@@ -339,6 +461,10 @@ def _print_summary(report: LoadReport) -> None:
     out = Console()
     out.print(table)
     out.print(f"database: {report.db_path}  ({report.duration_seconds:.2f} s)")
+    if report.not_read:
+        from pmanalytics.ingest.reasons import summary_lines
+
+        click.echo(summary_lines((), report.not_read_paths, report.corpus_path)[-1].strip(), err=True)
 
 
 def main() -> None:

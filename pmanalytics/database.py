@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pandas is imported by DuckDB when a query returns a DataFra
     import pandas as pd
 
 DB_ENV = "PMANALYTICS_DB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: postmortems.resolved_at may be NULL (docs/corpus.md 4.4)
 TABLES = (
     "postmortems", "services", "teams", "tags", "root_causes", "sections", "timeline_events",
     "actions", "lessons", "incidents", "files", "load_problems", "loads", "settings", "meta",

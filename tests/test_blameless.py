@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pmanalytics.ingest.pipeline import check_blameless
 from pmanalytics.lint import blameless, blameless_rules
 from pmanalytics.lint.blameless import (
     SUGGESTIONS,
@@ -503,3 +505,20 @@ def test_a_word_list_the_engine_needs_is_never_missing_silently() -> None:
     rules = blameless_rules.parse(tomllib.loads(SMALL_RULES), "small.toml")
     with pytest.raises(RulesError, match=r"\[words.first_names\] is missing"):
         rules.word_set("first_names")
+
+
+def test_findings_in_the_front_matter_get_the_line_where_they_are_written(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\nid: PM-1\ntitle: Bob forgot to renew the certificate\nseverity: S2\n"
+        "started_at: 2026-01-01T10:00:00Z\nresolved_at: 2026-01-01T11:00:00Z\nsummary: >\n"
+        "  The outage lasted an hour.\n  Alice should have checked the expiry date.\nroot_causes:\n"
+        "  - category: human-error\n    summary: The operator was careless with the renewal.\n---\n\n"
+        "## Timeline\n\n- 10:00 — expiry\n", encoding="utf-8")
+    _, found = check_blameless(tmp_path)
+    got = sorted((row.where, row.rule, row.line) for row in found.itertuples(index=False))
+    assert got == [
+        ("front matter: summary", "should-have", 9),
+        ("root cause category", "human-error", 11),
+        ("root cause summary", "careless", 12),
+        ("title", "forgot", 3),
+    ]

@@ -2,22 +2,28 @@
 
 Each chart must return a Figure with a title, the axis titles (and units) it promises, one trace
 per series, and exactly the values it was given. Text from postmortems (a category, a service,
-a group) is data: it is kept as given in the figure, never turned into markup by us; escaping
-it is the renderer's job.
+a group) is escaped before it reaches the figure: plotly draws `<a href>`, `<b>` and `<br>` found
+in labels, legends and hovers, and shows `&lt;` as `<`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from pmanalytics.report import charts
+from pmanalytics.report import charts, style
 
 SCRIPT = "<script>alert(1)</script>"
+SCRIPT_SHOWN = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 def values(array: Any) -> list[Any]:
@@ -59,26 +65,29 @@ def test_time_to_postmortem_curve() -> None:
         "ci_upper": [1.0, 0.95, 0.85, 0.6],
     })
     fig = charts.time_to_postmortem_curve(curve, deadline_hours=48)
-    # the unit of the x axis is hours; y is a share shown in %
-    assert_titles(fig, "hours since the incident was resolved", "share not yet published")
-    assert "hours" in fig.layout.xaxis.title.text
+    # up to 480 h = 20 days: the x axis is in days; y is a share shown in %
+    assert_titles(fig, "days since the incident was resolved", "share not yet published")
     assert fig.layout.yaxis.tickformat == ".0%"
     # interval upper edge, lower edge (filled to the upper one), then the curve
     assert len(fig.data) == 3
     assert values(fig.data[0].y) == [1.0, 0.95, 0.85, 0.6]
     assert values(fig.data[1].y) == [1.0, 0.3, 0.2, 0.05]
     assert fig.data[1].fill == "tonexty"
-    assert values(fig.data[2].x) == [0.0, 6.0, 48.0, 480.0]
+    # 0, 6, 48 and 480 hours in days
+    assert values(fig.data[2].x) == pytest.approx([0.0, 0.25, 2.0, 20.0])
     assert values(fig.data[2].y) == [1.0, 0.75, 0.5, 0.25]
+    assert values(fig.data[2].hovertext) == ["0 minutes: 100%", "6 hours: 75%", "2 days: 50%", "20 days: 25%"]
     assert all(trace.line.shape == "hv" for trace in fig.data)  # a step function
-    # the deadline: a vertical line at 48 h, labelled with its value
-    assert [(shape.x0, shape.x1) for shape in fig.layout.shapes] == [(48, 48)]
+    # the deadline: a vertical line at 48 h = 2 days, labelled with its value in hours
+    assert [(shape.x0, shape.x1) for shape in fig.layout.shapes] == [(2, 2)]
     assert [annotation.text for annotation in fig.layout.annotations] == ["deadline 48 h"]
 
 
 def test_time_to_postmortem_curve_default_deadline_and_title() -> None:
     curve = pd.DataFrame({"time": [0.0], "survival": [1.0], "ci_lower": [1.0], "ci_upper": [1.0]})
     fig = charts.time_to_postmortem_curve(curve)
+    # the longest time is the 72 h deadline itself: an axis in hours
+    assert fig.layout.xaxis.title.text == "hours since the incident was resolved"
     assert fig.layout.shapes[0].x0 == 72
     assert fig.layout.annotations[0].text == "deadline 72 h"
     assert fig.layout.title.text == "Share of postmortems not yet published, by hours since resolution"
@@ -99,9 +108,11 @@ def test_quantiles_by_group() -> None:
     assert names(fig) == ["median", "p90"]
     assert all(trace.type == "bar" for trace in fig.data)
     assert fig.layout.barmode == "group"
-    assert values(fig.data[0].x) == ["team-a", SCRIPT, "2026Q1"]
+    assert values(fig.data[0].x) == ["team-a", SCRIPT_SHOWN, "2026Q1"]
     assert values(fig.data[0].y) == [36.0, 480.0, 48.0]
-    assert values(fig.data[1].x) == ["team-a", SCRIPT, "2026Q1"]
+    assert values(fig.data[1].x) == ["team-a", SCRIPT_SHOWN, "2026Q1"]
+    # the groups stay in the frame's order
+    assert list(fig.layout.xaxis.categoryarray) == ["team-a", SCRIPT_SHOWN, "2026Q1"]
     assert values(fig.data[1].y) == [45.6, 480.0, 393.6]
     assert_is_data_not_title(fig, SCRIPT)
 
@@ -126,8 +137,13 @@ def test_duration_ecdf() -> None:
         "minutes": [20.0, 120.0, 5.0, 0.0, 60.0],
     })
     fig = charts.duration_ecdf(durations)
-    assert_titles(fig, "minutes since impact began (log scale)", "share of incidents")
+    assert_titles(fig, "time since impact began (log scale)", "share of incidents")
     assert fig.layout.xaxis.type == "log"
+    # ticks read as durations, from a third of the shortest (5 min, so 1 min and up) to 3 times the longest
+    # (120 min, so up to 360 min)
+    assert list(fig.layout.xaxis.tickvals) == [1, 5, 15, 30, 60, 120, 240]
+    assert list(fig.layout.xaxis.ticktext) == ["1 minute", "5 minutes", "15 minutes", "30 minutes", "1 hour",
+                                               "2 hours", "4 hours"]
     assert fig.layout.yaxis.tickformat == ".0%"
     # one line per stage, in the order the stages come
     assert names(fig) == ["detect", "resolve"]
@@ -138,18 +154,24 @@ def test_duration_ecdf() -> None:
     assert values(fig.data[1].x) == [0.1, 60.0, 120.0]
     assert values(fig.data[1].y) == pytest.approx([1 / 3, 2 / 3, 1.0])
     assert fig.data[0].line.color != fig.data[1].line.color
+    assert values(fig.data[1].hovertext) == ["0 minutes: 33%", "1 hour: 67%", "2 hours: 100%"]
+    # a stage has the same colour in every chart, whatever came before it
+    alone = charts.duration_ecdf(durations[durations["stage"] == "resolve"])
+    assert alone.data[0].line.color == fig.data[1].line.color == style.stage_color("resolve")
 
 
 # --- follow-through ----------------------------------------------------------------------------------------
 
 
 def test_completion_at_ages() -> None:
+    # rows out of order on purpose: 2026Q1 first
     frame = pd.DataFrame({
-        "cohort": ["2025Q4", "2025Q4", "2026Q1", "2026Q1"],
+        "cohort": ["2026Q1", "2026Q1", "2025Q4", "2025Q4"],
         "age_days": [30, 90, 30, 90],
-        "eligible": [3, 3, 4, 0],
-        "done_within": [1, 2, 2, 0],
-        "share": [1 / 3, 2 / 3, 0.5, None],
+        "actions": [4, 4, 3, 3],
+        "eligible": [4, 1, 3, 3],
+        "done_within": [2, 1, 1, 2],
+        "share": [0.5, None, 1 / 3, 2 / 3],
     })
     fig = charts.completion_at_ages(frame)
     assert_titles(fig, "quarter of the incident", "share of actions done")
@@ -157,10 +179,18 @@ def test_completion_at_ages() -> None:
     assert names(fig) == ["within 30 days", "within 90 days"]
     assert values(fig.data[0].x) == ["2025Q4", "2026Q1"]
     assert values(fig.data[0].y) == pytest.approx([1 / 3, 0.5])
-    assert values(fig.data[1].x) == ["2025Q4", "2026Q1"]
-    # a cohort too young for 90 days has no value there (a gap, not 0 %)
-    assert values(fig.data[1].y)[0] == pytest.approx(2 / 3)
-    assert values(fig.data[1].y)[1] is None
+    # each point says how many actions it is over
+    assert values(fig.data[0].text) == ["n = 3", "n = 4"]
+    assert values(fig.data[0].hovertext) == ["2025Q4: 1 of 3 actions done within 30 days",
+                                             "2026Q1: 2 of 4 actions done within 30 days"]
+    # a cohort too young for 90 days has no point there (not 0 %, and not its one old action)
+    assert values(fig.data[1].x) == ["2025Q4"]
+    assert values(fig.data[1].y) == pytest.approx([2 / 3])
+    # the number of actions is written once per cohort, under its first point
+    assert fig.data[1].text is None
+    assert values(fig.data[1].hovertext) == ["2025Q4: 2 of 3 actions done within 90 days"]
+    # the young cohort keeps its place on the axis, in time order
+    assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1"]
 
 
 def test_backlog() -> None:
@@ -176,30 +206,47 @@ def test_backlog() -> None:
     assert values(fig.data[1].y) == [0, 1, 2, 3]
     assert [str(x)[:10] for x in values(fig.data[0].x)] == ["2026-01-31", "2026-02-28", "2026-03-31",
                                                              "2026-04-15"]
-    assert fig.data[1].line.color == charts.DEADLINE_COLOR
+    assert fig.data[1].line.color == style.DEADLINE_COLOR
+    # counts: whole-number ticks from 0; up to 6, plotly chooses the step
+    assert fig.layout.yaxis.tickformat == ",d"
+    assert fig.layout.yaxis.rangemode == "tozero"
+    assert fig.layout.yaxis.dtick is None
+    small = charts.backlog(frame.assign(open=[1, 2, 1, 0], overdue=[0, 0, 1, 0]))
+    assert small.layout.yaxis.dtick == 1
 
 
 # --- causes -------------------------------------------------------------------------------------------------
 
 
-def test_root_cause_trend() -> None:
+def test_root_cause_trend_is_a_heatmap_in_time_order() -> None:
+    # 2026Q1 comes first in the rows (as with a team filter, where a category may miss a quarter)
     frame = pd.DataFrame({
-        "period": ["2025Q4", "2026Q1", "2026Q1"],
-        "category": ["config", "config", SCRIPT],
-        "postmortems": [1, 2, 1],
-        "period_postmortems": [1, 6, 6],
-        "share": [1.0, 1 / 3, 1 / 6],
+        "period": ["2026Q1", "2026Q1", "2025Q4", "2026Q1"],
+        "category": ["config", SCRIPT, "config", "other"],
+        "postmortems": [2, 1, 1, 1],
+        "period_postmortems": [6, 6, 1, 6],
+        "share": [1 / 3, 1 / 6, 1.0, 1 / 6],
     })
     fig = charts.root_cause_trend(frame)
-    assert_titles(fig, "quarter", "share of postmortems citing it")
-    assert fig.layout.yaxis.tickformat == ".0%"
-    # one bar series per category, named with the category exactly as written
-    assert sorted(names(fig)) == sorted(["config", SCRIPT])
-    by_name = {trace.name: trace for trace in fig.data}
-    assert values(by_name["config"].x) == ["2025Q4", "2026Q1"]
-    assert values(by_name["config"].y) == pytest.approx([1.0, 1 / 3])
-    assert values(by_name[SCRIPT].x) == ["2026Q1"]
-    assert values(by_name[SCRIPT].y) == pytest.approx([1 / 6])
+    assert_titles(fig, "quarter", "")
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
+    heat = fig.data[0]
+    assert values(heat.x) == ["2025Q4", "2026Q1"]
+    assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1"]
+    # rows: the categories of docs/corpus.md 1.2 in their order, then other, then the corpus's own
+    assert values(heat.y) == ["config", "other", SCRIPT_SHOWN]
+    assert fig.layout.yaxis.autorange == "reversed"  # the first row on top
+    # a category not cited in a quarter is at 0 there
+    assert [v for row in heat.z for v in row] == pytest.approx([1.0, 1 / 3, 0.0, 1 / 6, 0.0, 1 / 6])
+    assert [list(row) for row in heat.text] == [["1", "2"], ["0", "1"], ["0", "1"]]
+    assert heat.hovertext[0][1] == "config, 2026Q1: 2 of 6 postmortems"
+    assert heat.hovertext[2][0] == f"{SCRIPT_SHOWN}, 2025Q4: 0 of 1 postmortems"
+    assert heat.colorbar.title.text == "share of postmortems citing it"
+    assert heat.colorbar.tickformat == ".0%"
+    # 13 categories stay readable: the chart grows with its rows
+    many = pd.DataFrame({"period": ["2026Q1"] * 13, "category": [f"c{i}" for i in range(13)],
+                         "postmortems": [1] * 13, "period_postmortems": [13] * 13, "share": [1 / 13] * 13})
+    assert charts.root_cause_trend(many).layout.height == 120 + 30 * 13
     assert_is_data_not_title(fig, SCRIPT)
 
 
@@ -216,9 +263,13 @@ def test_top_recurring() -> None:
     bar = fig.data[0]
     assert bar.orientation == "h"
     assert values(bar.x) == [2, 1, 1]
-    assert values(bar.y) == ["api × config", "web × software", f"{SCRIPT} × data"]
+    assert values(bar.y) == ["api × config", "web × software", f"{SCRIPT_SHOWN} × data"]
+    # each bar in its category's colour
+    assert values(bar.marker.color) == [style.CATEGORY_COLORS["config"], style.CATEGORY_COLORS["software"],
+                                        style.CATEGORY_COLORS["data"]]
     # the first row (most recurring) on top
     assert fig.layout.yaxis.autorange == "reversed"
+    assert fig.layout.xaxis.tickformat == ",d" and fig.layout.xaxis.dtick == 1
     assert_is_data_not_title(fig, SCRIPT)
 
 
@@ -239,8 +290,137 @@ def test_coverage() -> None:
     assert values(fig.data[0].x) == ["S1", "S2", "S3"]
     assert values(fig.data[0].y)[0] == pytest.approx(1 / 3)
     assert values(fig.data[0].y)[1:] == [None, 0.0]
-    # each bar is labelled with its counts
-    assert values(fig.data[0].text) == ["1 / 3", "0 / 0", "0 / 2"]
+    # each bar is labelled with its counts, outside the bar so that a bar at 0 shows "0 / 2"
+    assert values(fig.data[0].text) == ["1 / 3", "none required", "0 / 2"]
+    assert fig.data[0].textposition == "outside"
+    # a group with nothing required has no bar: a note at its place says so
+    assert [(a.x, a.y, a.text) for a in fig.layout.annotations] == [("S2", 0, "none required")]
+    # severities in their colours
+    assert values(fig.data[0].marker.color) == [style.SEVERITY_COLORS[s] for s in ("S1", "S2", "S3")]
+    french = charts.coverage(frame, lang="fr")
+    assert french.layout.annotations[0].text == "aucun obligatoire"
+
+
+# --- volume and time to resolve -------------------------------------------------------------------------------
+
+
+def test_incident_volume() -> None:
+    frame = pd.DataFrame({
+        "period": ["2026Q1", "2025Q4", "2026Q1", "2025Q4"],
+        "severity": ["S2", "S1", "S1", "S3"],
+        "incidents": [3, 1, 2, 4],
+    })
+    fig = charts.incident_volume(frame)
+    assert_titles(fig, "quarter", "incidents")
+    assert fig.layout.barmode == "stack"
+    assert names(fig) == ["S1", "S2", "S3"]
+    by_name = {trace.name: trace for trace in fig.data}
+    assert values(by_name["S1"].x) == ["2025Q4", "2026Q1"] and values(by_name["S1"].y) == [1, 2]
+    assert values(by_name["S2"].x) == ["2026Q1"] and values(by_name["S2"].y) == [3]
+    assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1"]
+    assert [trace.marker.color for trace in fig.data] == [style.SEVERITY_COLORS[s] for s in ("S1", "S2", "S3")]
+    # 5 incidents in each quarter at most: a tick per incident
+    assert fig.layout.yaxis.tickformat == ",d" and fig.layout.yaxis.dtick == 1
+
+
+def test_time_to_resolve_by_service() -> None:
+    frame = pd.DataFrame({
+        "service_name": ["api", SCRIPT],
+        "n": [4, 1],
+        "median_minutes": [180.0, 45.0],
+        "p90_minutes": [4320.0, 45.0],
+    })
+    fig = charts.time_to_resolve_by_service(frame)
+    # the longest (p90 4320 min = 3 days) fits in hours: 72 h at most
+    assert_titles(fig, "time to resolve (hours)", "")
+    assert names(fig) == ["median", "p90"]
+    assert values(fig.data[0].y) == ["api (n = 4)", f"{SCRIPT_SHOWN} (n = 1)"]
+    assert values(fig.data[0].x) == pytest.approx([3.0, 0.75])
+    assert values(fig.data[1].x) == pytest.approx([72.0, 0.75])
+    assert values(fig.data[0].text) == ["3 hours", "45 minutes"]
+    assert values(fig.data[1].text) == ["3 days", "45 minutes"]
+    assert values(fig.data[0].hovertext)[1] == f"{SCRIPT_SHOWN}: median 45 minutes, p90 45 minutes (n = 1)"
+    assert fig.layout.yaxis.autorange == "reversed"  # the frame's first row on top
+    longer = charts.time_to_resolve_by_service(frame.assign(p90_minutes=[4321.0, 45.0]))
+    assert longer.layout.xaxis.title.text == "time to resolve (days)"
+    assert_is_data_not_title(fig, SCRIPT)
+
+
+# --- one colour per name, everywhere ----------------------------------------------------------------------
+
+
+def test_the_palette_names_every_category_and_severity() -> None:
+    from pmanalytics.corpus.vocabulary import OTHER_CATEGORY, ROOT_CAUSE_CATEGORIES, SEVERITIES
+
+    assert set(style.CATEGORY_COLORS) == {*ROOT_CAUSE_CATEGORIES, OTHER_CATEGORY}
+    assert set(style.SEVERITY_COLORS) == set(SEVERITIES)
+    fixed = [*style.CATEGORY_COLORS.values(), *style.SEVERITY_COLORS.values()]
+    assert len(set(style.CATEGORY_COLORS.values())) == len(style.CATEGORY_COLORS)  # no two categories alike
+    # a category of the corpus's own: a colour from its name, the same every time, apart from the fixed ones
+    assert style.category_color("vendor-lock") == style.category_color("vendor-lock")
+    assert style.category_color("vendor-lock") in style.EXTRA_COLORS
+    assert not set(style.EXTRA_COLORS) & set(fixed)
+    assert {style.category_color(f"own-{i}") for i in range(40)} == set(style.EXTRA_COLORS)
+
+
+# --- no markup from the data --------------------------------------------------------------------------------
+
+LINK = '<a href="https://x">s</a>'
+BOLD = "<b>checkout</b>"
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _strings(item)
+    elif hasattr(node, "tolist"):
+        yield from _strings(node.tolist())
+
+
+def hostile_figures() -> dict[str, go.Figure]:
+    """Every chart drawn from a frame whose every text is markup."""
+    quarter_rows = {"period": [LINK, BOLD], "category": [BOLD, LINK], "postmortems": [1, 2],
+                    "period_postmortems": [2, 2], "share": [0.5, 1.0]}
+    return {
+        "quantiles_by_group": charts.quantiles_by_group(
+            pd.DataFrame({"group_key": [LINK, BOLD], "median": [1.0, 2.0], "p90": [2.0, 3.0]}),
+            "median", "p90", BOLD, LINK),
+        "time_to_postmortem_curve": charts.time_to_postmortem_curve(
+            pd.DataFrame({"time": [0.0, 5.0], "survival": [1.0, 0.5], "ci_lower": [1.0, 0.2],
+                          "ci_upper": [1.0, 0.8]}), title=LINK),
+        "duration_ecdf": charts.duration_ecdf(pd.DataFrame({"stage": [LINK, BOLD], "minutes": [5.0, 50.0]})),
+        "completion_at_ages": charts.completion_at_ages(pd.DataFrame({
+            "cohort": [LINK, BOLD], "age_days": [30, 30], "actions": [2, 3], "eligible": [2, 3],
+            "done_within": [1, 2], "share": [0.5, 2 / 3]})),
+        "backlog": charts.backlog(pd.DataFrame({"month_end": pd.to_datetime(["2026-01-31"]), "open": [1],
+                                                "overdue": [0]}), title=BOLD),
+        "root_cause_trend": charts.root_cause_trend(pd.DataFrame(quarter_rows)),
+        "top_recurring": charts.top_recurring(pd.DataFrame({"service_name": [LINK], "category": [BOLD],
+                                                            "recurring": [1]})),
+        "coverage": charts.coverage(pd.DataFrame({"group_key": [LINK, BOLD], "required": [1, 0],
+                                                  "covered": [0, 0], "coverage": [0.0, None]})),
+        "incident_volume": charts.incident_volume(pd.DataFrame({"period": [LINK], "severity": [BOLD],
+                                                                "incidents": [1]})),
+        "time_to_resolve_by_service": charts.time_to_resolve_by_service(pd.DataFrame({
+            "service_name": [LINK, BOLD], "n": [1, 2], "median_minutes": [5.0, 50.0],
+            "p90_minutes": [6.0, 70.0]})),
+    }
+
+
+def test_no_text_from_the_data_reaches_a_figure_as_markup() -> None:
+    figures = hostile_figures()
+    assert set(figures) == {name for name, _, _ in EMPTY}
+    for name, fig in figures.items():
+        texts = list(_strings(fig.to_plotly_json()))
+        # no markup at all: the charts' own words hold none either
+        assert not [t for t in texts if "<" in t or ">" in t], name
+        assert any("&lt;a href" in t or "&lt;b&gt;" in t for t in texts), name
 
 
 # --- every chart -------------------------------------------------------------------------------------------
@@ -249,11 +429,15 @@ EMPTY: Sequence[tuple[str, dict[str, Any], tuple[Any, ...]]] = (
     ("time_to_postmortem_curve", {"time": [], "survival": [], "ci_lower": [], "ci_upper": []}, ()),
     ("quantiles_by_group", {"group_key": [], "median": [], "p90": []}, ("median", "p90", "hours", "Empty")),
     ("duration_ecdf", {"stage": [], "minutes": []}, ()),
-    ("completion_at_ages", {"cohort": [], "age_days": [], "share": []}, ()),
+    ("completion_at_ages", {"cohort": [], "age_days": [], "actions": [], "eligible": [], "done_within": [],
+                            "share": []}, ()),
     ("backlog", {"month_end": [], "open": [], "overdue": []}, ()),
-    ("root_cause_trend", {"period": [], "category": [], "share": []}, ()),
+    ("root_cause_trend", {"period": [], "category": [], "postmortems": [], "period_postmortems": [],
+                          "share": []}, ()),
     ("top_recurring", {"service_name": [], "category": [], "recurring": []}, ()),
     ("coverage", {"group_key": [], "required": [], "covered": [], "coverage": []}, ()),
+    ("incident_volume", {"period": [], "severity": [], "incidents": []}, ()),
+    ("time_to_resolve_by_service", {"service_name": [], "n": [], "median_minutes": [], "p90_minutes": []}, ()),
 )
 
 
@@ -264,9 +448,40 @@ def test_every_chart_draws_an_empty_frame(name: str, columns: dict[str, Any], ar
     assert isinstance(fig, go.Figure)
     assert fig.layout.title.text
     assert all(len(values(trace.y if trace.y is not None else [])) == 0 for trace in fig.data)
+    # every chart takes the width of the page
+    assert fig.layout.autosize is True and fig.layout.width is None
 
 
 def test_every_chart_is_tested() -> None:
     public = {name for name, value in vars(charts).items()
               if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == charts.__name__}
     assert public == {name for name, _, _ in EMPTY}
+
+
+@pytest.mark.slow
+def test_no_markup_from_the_data_in_the_drawn_charts(tmp_path: Path) -> None:
+    """The charts as the report embeds them, drawn by Chromium: the data's `<a>` and `<b>` are text in the
+    SVG, never elements, and no toolbar is drawn over the titles."""
+    from test_reports import CHROMIUM_FLAGS, _chromium
+
+    from pmanalytics.report.page import CHART_CONFIG
+
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run must install it (make browser)")
+        pytest.skip("chromium is not installed (make browser installs it)")
+    figures = list(hostile_figures().values())
+    parts = [fig.to_html(include_plotlyjs=index == 0, full_html=False, config=CHART_CONFIG, default_width="100%")
+             for index, fig in enumerate(figures)]
+    page = tmp_path / "charts.html"
+    page.write_text("<!DOCTYPE html><html><body>" + "".join(parts) + "</body></html>", encoding="utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+                             capture_output=True, text=True, timeout=120, check=False)
+    svgs = re.findall(r'<svg class="main-svg".*?</svg>', run.stdout, flags=re.DOTALL)
+    assert len(svgs) >= len(figures)
+    drawn = "".join(svgs)
+    assert not re.search(r"<a[\s>]", drawn) and "<b>" not in drawn
+    assert "&lt;a href=\"https://x\"&gt;s&lt;/a&gt;" in drawn and "&lt;b&gt;checkout&lt;/b&gt;" in drawn
+    assert not re.search(r'class="modebar[\s"]', re.sub(r"<script.*?</script>", "", run.stdout, flags=re.DOTALL))

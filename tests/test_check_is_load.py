@@ -113,7 +113,7 @@ def test_check_blameless_reads_the_tables_of_the_load(tmp_path: Path, corpus: Ca
     assert summary(report) == summary(loaded)
     with pm.open_database(tmp_path / "pm.duckdb") as db:
         expected = blameless_findings(db.table("postmortems"), db.table("sections"), db.table("root_causes"),
-                                      db.table("timeline_events"), db.table("lessons"))
+                                      db.table("timeline_events"), db.table("lessons"), corpus=folder)
     assert len(findings) >= 2
     assert findings.to_dict("records") == expected.to_dict("records")
 

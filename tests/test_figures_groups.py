@@ -515,29 +515,30 @@ def test_actions_by_period(actions_db: Opened) -> None:
 
 def test_completion_at_ages_judges_a_cohort_only_at_ages_it_has_reached(actions_db: Opened) -> None:
     frame = follow_through.completion_at_ages(actions_db.db, actions_db.scope())
-    assert list(frame.columns) == ["cohort", "age_days", "eligible", "done_within", "share"]
+    assert list(frame.columns) == ["cohort", "age_days", "actions", "eligible", "done_within", "share"]
     assert_rows(frame, [
         # 2025Q4: F1's f1a, f1b, f1c (f1d cancelled), reference 11-12, 90 days later is 2026-02-10 <= 04-15.
         # within 30 and 60: f1a (6 d); within 90: f1a and f1b (69 d)
-        {"cohort": "2025Q4", "age_days": 30, "eligible": 3, "done_within": 1, "share": 1 / 3},
-        {"cohort": "2025Q4", "age_days": 60, "eligible": 3, "done_within": 1, "share": 1 / 3},
-        {"cohort": "2025Q4", "age_days": 90, "eligible": 3, "done_within": 2, "share": 2 / 3},
-        # 2026Q1: F2 (reference 01-20) is 30 days old on 02-19 and 60 on 03-21, not 90 (04-20 > 04-15);
-        # F3 (reference 03-20) is 30 days old only on 04-19: never eligible.
-        # within 30 and 60 of F2: f2a (done without a date: within any age), f2d (10 d) -> 2 / 4
-        {"cohort": "2026Q1", "age_days": 30, "eligible": 4, "done_within": 2, "share": 0.5},
-        {"cohort": "2026Q1", "age_days": 60, "eligible": 4, "done_within": 2, "share": 0.5},
-        {"cohort": "2026Q1", "age_days": 90, "eligible": 0, "done_within": 0, "share": None},
+        {"cohort": "2025Q4", "age_days": 30, "actions": 3, "eligible": 3, "done_within": 1, "share": 1 / 3},
+        {"cohort": "2025Q4", "age_days": 60, "actions": 3, "eligible": 3, "done_within": 1, "share": 1 / 3},
+        {"cohort": "2025Q4", "age_days": 90, "actions": 3, "eligible": 3, "done_within": 2, "share": 2 / 3},
+        # 2026Q1: 7 actions. F2 (reference 01-20) is 30 days old on 02-19 and 60 on 03-21, not 90 (04-20 > 04-15);
+        # F3 (reference 03-20) is 30 days old only on 04-19. Only F2's 4 actions are old enough at 30 and 60
+        # days (f2a done without a date and f2d in 10 days are done within them), so the cohort gets no share:
+        # 2 / 4 would judge its first actions only.
+        {"cohort": "2026Q1", "age_days": 30, "actions": 7, "eligible": 4, "done_within": 2, "share": None},
+        {"cohort": "2026Q1", "age_days": 60, "actions": 7, "eligible": 4, "done_within": 2, "share": None},
+        {"cohort": "2026Q1", "age_days": 90, "actions": 7, "eligible": 0, "done_within": 0, "share": None},
     ])
     # other ages: F3 is 7 days old on 03-27 and 14 on 04-03, so all 7 actions of 2026Q1 are eligible.
     # within 7 days: f1a (6 d); f2a (no date) only, f2d took 10 and f3b 13.
     # within 14 days: f1a; f2a, f2d (10 d), f3b (13 d).
     other = follow_through.completion_at_ages(actions_db.db, actions_db.scope(), ages=[7, 14])
     assert_rows(other, [
-        {"cohort": "2025Q4", "age_days": 7, "eligible": 3, "done_within": 1},
-        {"cohort": "2025Q4", "age_days": 14, "eligible": 3, "done_within": 1},
-        {"cohort": "2026Q1", "age_days": 7, "eligible": 7, "done_within": 1},
-        {"cohort": "2026Q1", "age_days": 14, "eligible": 7, "done_within": 3},
+        {"cohort": "2025Q4", "age_days": 7, "eligible": 3, "done_within": 1, "share": 1 / 3},
+        {"cohort": "2025Q4", "age_days": 14, "eligible": 3, "done_within": 1, "share": 1 / 3},
+        {"cohort": "2026Q1", "age_days": 7, "eligible": 7, "done_within": 1, "share": 1 / 7},
+        {"cohort": "2026Q1", "age_days": 14, "eligible": 7, "done_within": 3, "share": 3 / 7},
     ])
 
 
@@ -851,19 +852,20 @@ def test_kpi_changes_judges_the_previous_quarter_as_of_its_end(trends_db: Opened
     # so only 29 publication times in 2025Q4
     assert kpis["median_time_to_postmortem_hours"]["n_previous"] == 29
     assert kpis["within_deadline_rate"]["n_previous"] == 29
+    # docs/corpus.md 4.3, same age: 2026-01-01 + 104 days (to 04-15) → 2025-10-01 + 104 days
     previous = trends.previous_scope(trends_db.scope("2026Q1", as_of="2026-04-15"))
     assert previous.period.label == "2025Q4"
-    assert previous.as_of == pd.Timestamp("2026-01-01T00:00:00Z")
+    assert previous.as_of == pd.Timestamp("2026-01-13T00:00:00Z")
 
 
-def test_kpi_changes_judges_this_quarter_as_of_its_end_too(trends_db: Opened) -> None:
-    # as of 2026-04-15, Q1-29 (S1, published 04-10) is published; but 2026Q1 is judged as of its own
-    # end (2026-04-01), as 2025Q4 is as of its own, so that it gets no more time than the quarter before
-    # (module docstring): Q1-29 is unpublished there too.
-    for as_of in ("2026-04-01", "2026-04-15"):
+def test_kpi_changes_judges_this_quarter_as_of_the_scope(trends_db: Opened) -> None:
+    # Q1-29 (S1, published 04-10) is unpublished as of 2026-04-01 and published as of 2026-04-15: this
+    # quarter is judged as of the scope's as_of, and the previous one at the same age (docs/corpus.md 4.3)
+    expected = {"2026-04-01": ((0.0, 1), 29), "2026-04-15": ((1.0, 1), 30)}
+    for as_of, (coverage, published) in expected.items():
         kpis = _by_kpi(trends.kpi_changes(trends_db.db, trends_db.scope("2026Q1", as_of=as_of), n_resamples=50))
-        assert (kpis["coverage"]["value"], kpis["coverage"]["n"]) == (0.0, 1), as_of
-        assert kpis["median_time_to_postmortem_hours"]["n"] == 29, as_of
+        assert (kpis["coverage"]["value"], kpis["coverage"]["n"]) == coverage, as_of
+        assert kpis["median_time_to_postmortem_hours"]["n"] == published, as_of
     # an as_of inside the quarter is kept: as of 2026-01-16 00:00, Q1-0..Q1-14 had started (01-01..01-15)
     # and Q1-0..Q1-13 been published (01-02 .. 01-15, 24 h after resolution)
     kpis = _by_kpi(trends.kpi_changes(trends_db.db, trends_db.scope("2026Q1", as_of="2026-01-16"), n_resamples=50))

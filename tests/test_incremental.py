@@ -280,3 +280,18 @@ def test_the_tracker_overlay_on_stored_actions(tmp_path: Path) -> None:
     reload_and_compare(corpus, tmp_path / "pm.duckdb", tmp_path)
     (corpus / "pm-2.md").unlink()  # its tracker row now names a postmortem not in the corpus
     reload_and_compare(corpus, tmp_path / "pm.duckdb", tmp_path)
+
+
+def test_a_database_of_an_older_schema_is_loaded_again_from_scratch(corpus: Path, db: Path, tmp_path: Path) -> None:
+    # A schema-1 database had `resolved_at NOT NULL`: an incremental reload of a postmortem without it
+    # would fail there, so a database of another schema is rebuilt, never patched.
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE postmortems ALTER COLUMN resolved_at SET NOT NULL")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    path = postmortem_files(corpus)[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\n".join(line for line in text.splitlines() if not line.startswith("resolved_at:")) + "\n",
+                    encoding="utf-8")
+    report = reload_and_compare(corpus, db, tmp_path, incremental=False)
+    assert any("resolved_at" in problem.message for problem in report.problems)

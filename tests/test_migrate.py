@@ -130,15 +130,15 @@ def test_without_severity_check_rejects_for_severity(migrated: MigrationReport) 
     assert _outcome(migrated, SEARCH).check == _outcome(migrated, CHECKOUT).check
     # a severity written in the document is read; those files load
     assert _outcome(migrated, FRENCH).check == _outcome(migrated, NIGHT).check == "loads"
-    assert _outcome(migrated, PLACEHOLDERS).check == (
-        "rejected: missing required keys severity, started_at, resolved_at (add them to the front matter)")
+    assert _outcome(migrated, PLACEHOLDERS).check == (  # resolved_at may be left out (docs/corpus.md 4.4)
+        "rejected: missing required keys severity, started_at (add them to the front matter)")
 
 
 def test_with_severity_every_file_with_the_required_keys_loads(with_severity: MigrationReport) -> None:
     checks = {f.path: f.check for f in with_severity.files if f.check}
     assert checks == {
         CHECKOUT: "loads", SEARCH: "loads", FRENCH: "loads", NIGHT: "loads", ALREADY: "loads",
-        PLACEHOLDERS: "rejected: missing required keys started_at, resolved_at (add them to the front matter)",
+        PLACEHOLDERS: "rejected: missing required key started_at (add it to the front matter)",
     }
     assert with_severity.check_counts() == {"loads": 5, "rejected": 1}
 
@@ -171,7 +171,8 @@ def test_migrated_values_load_as_drafted(with_severity: MigrationReport, tmp_pat
             ["INC-2024-031", "capacity"], ["INC-2024-031", "dependency"],
             ["PM-2023-004", "infrastructure"], ["PM-2023-004", "process"],
         ]
-        assert con.sql("SELECT count(*) AS n FROM load_problems WHERE level = 'warning'").loc[0, "n"] == 0
+        warned = con.sql("SELECT path, field FROM load_problems WHERE level = 'warning'").values.tolist()
+        assert warned == [[PLACEHOLDERS, "resolved_at"]]  # the rejected file, whose resolved_at is unreadable
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -368,11 +369,24 @@ def test_every_rule_keyword_is_documented() -> None:
 
 SMALL_RULES = """
 template_events = ["Short event description"]
+root_cause_sections = ["Déclencheur"]
 
 [labels]
 severity = ["Sévérité"]
 date = ["Date"]
 category = ["Catégorie"]
+root_cause = ["Trigger"]
+status = ["Statut"]
+summary = ["Résumé"]
+
+[statuses]
+published = ["Final"]
+review = ["En revue"]
+draft = ["Brouillon"]
+
+[impact]
+starts = ["outage begins"]
+ends = ["outage ends"]
 
 [zones]
 CET = { offset = "+01:00", summer = "CEST", summer_offset = "+02:00", region = "Europe/Copenhagen" }
@@ -517,9 +531,9 @@ def test_dfds_loads_after_migration(dfds: tuple[MigrationReport, MigrationReport
     plain, with_default = dfds
     assert plain.check_counts() == {"loads": 0, "rejected": 39}
     assert all("severity" in f.check for f in plain.files if f.check)
-    assert with_default.check_counts() == {"loads": 19, "rejected": 20}
-    assert all(f.check == "loads" or "started_at" in f.check or "resolved_at" in f.check
-               for f in with_default.files if f.check)
+    # resolved_at may be left out (docs/corpus.md 4.4): only the 4 whose first event gives no time are rejected
+    assert with_default.check_counts() == {"loads": 35, "rejected": 4}
+    assert all(f.check == "loads" or "started_at" in f.check for f in with_default.files if f.check)
 
 
 @pytest.mark.real_corpus
@@ -535,3 +549,52 @@ def test_dfds_values(dfds: tuple[MigrationReport, MigrationReport]) -> None:
     assert alb.field("started_at").status == "missing" and "HH:mm" in alb.field("started_at").note
     adsync = drafts["PM2020-003 - Postmortem for ADSync migration.md"]  # a five-digit year
     assert "20202-01-16" in adsync.field("started_at").note
+
+
+# --- the Google SRE workbook template (tests/data/legacy/_google_sre: skipped when migrating legacy/) ------------
+
+SRE = LEGACY / "_google_sre"
+SRE_EN = "SRE-465 - Sonnet search overload.md"
+SRE_FR = "SRE-2016-007 - Saturation de la recherche.md"
+SRE_KEYS = ("status", "summary", "started_at", "detected_at", "mitigated_at", "resolved_at")
+
+
+def _sre(name: str) -> migrate_module.Draft:
+    return draft((SRE / name).read_text(encoding="utf-8"), name)
+
+
+def test_the_google_sre_template_is_understood() -> None:
+    english = _sre(SRE_EN)
+    assert [english.field(k).value for k in SRE_KEYS] == [
+        "published", "Sonnet search was down for 66 minutes during a traffic spike.",
+        "2015-10-21T14:54:00+00:00",  # OUTAGE BEGINS, not the news report before it
+        "2015-10-21T14:55:00+00:00", "2015-10-21T15:28:00+00:00", "2015-10-21T16:00:00+00:00"]
+    assert "impact began" in english.field("started_at").note
+    assert [c.category for c in english.causes] == ["software"]  # "memory leak" of the Root Causes line
+    assert "already has an action table" in english.actions.note  # | Action Item | Type | Owner | Bug |
+
+
+def test_the_french_variant_and_resolved_at_from_the_end_of_the_impact() -> None:
+    french = _sre(SRE_FR)
+    assert [french.field(k).value for k in SRE_KEYS] == [
+        "draft", "La recherche a été indisponible 40 minutes.", "2016-03-02T10:00:00+00:00",
+        "2016-03-02T10:05:00+00:00", None, "2016-03-02T10:40:00+00:00"]
+    assert french.field("resolved_at").status == "guessed"
+    assert "the last timeline event that says the impact ended (line 21" in french.field("resolved_at").note
+    assert [c.category for c in french.causes] == ["capacity"]  # from the Déclencheur line
+
+
+def test_the_last_event_that_ends_the_impact_and_day_lines() -> None:
+    text = ("# T\n\n## Timeline\n\n2024-01-01 (UTC)\n\n- 23:50 Start\n- 23:55 — Fixed the config\n\n"
+            "2024-01-02\n\n- 00:10 — Working again after a second fix\n")
+    result = draft(text, "X-1 - t.md")
+    assert result.field("started_at").value == "2024-01-01T23:50:00+00:00"
+    assert result.field("resolved_at").value == "2024-01-02T00:10:00+00:00"
+    disagreeing = draft(text + "\n- Time to recovery: 30 minutes\n", "X-1 - t.md").field("resolved_at")
+    assert (disagreeing.status, disagreeing.value) == ("missing", None)  # left for a person
+
+
+def test_the_google_sre_documents_load_after_migration(tmp_path: Path) -> None:
+    report = migrate(SRE, tmp_path / "out", severity="S2")
+    assert report.outcome_counts()[MIGRATED] == 2
+    assert report.check_counts() == {"loads": 2, "rejected": 0}

@@ -180,8 +180,10 @@ def _assert_accounted_for(report: pm.LoadReport, files: int) -> None:
     assert report.skipped == 1
     assert report.loaded + report.rejected + report.skipped == report.files_seen
     errors = [p for p in report.problems if p.level == "error"]
-    assert len(errors) == report.rejected
-    assert len({p.path for p in errors}) == len(errors)  # one reason per rejected file
+    # a rejected file lists every problem it has, and counts once (docs/corpus.md section 5)
+    assert len({p.path for p in errors}) == report.rejected
+    loaded = {p.path for p in report.problems} - {p.path for p in errors}
+    assert len(loaded) <= report.loaded  # the others hold warnings only
     for problem in report.problems:
         assert problem.message.strip()
         assert "\n" not in str(problem) and "\r" not in str(problem)
@@ -284,9 +286,10 @@ def test_mutated_exports_never_raise(exports: dict[str, bytes], documents: list[
             (folder / f"doc{index}.md").write_bytes(data)
         report = pm.check(folder)
         assert report.files_seen == len(exports) + len(documents)
-        markdown_errors = [p.path for p in report.problems if p.level == "error" and p.path.endswith(".md")]
-        assert len(markdown_errors) == len(set(markdown_errors))  # one reason per rejected file
-        assert report.rejected >= len(markdown_errors)
+        # a rejected file lists every problem it has, and counts once (docs/corpus.md section 5)
+        errors = [p.path for p in report.problems if p.level == "error"]
+        markdown = {path for path in errors if path.endswith(".md")}
+        assert report.rejected == len(markdown) + len([path for path in errors if not path.endswith(".md")])
         for problem in report.problems:
             assert problem.message.strip()
             assert "\n" not in str(problem)

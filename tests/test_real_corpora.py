@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ def test_icco_loads_through_the_mapping_alone(icco: tuple[pm.LoadReport, Path]) 
     report, db = icco
     documents = len(list(ICCO.rglob("*.md")))
     assert report.loaded + report.rejected + report.skipped == documents
-    assert report.loaded > 100
+    # v2 (resolved_at optional): 168 of the 243 documents load, measured; the issue asks for 165 at least
+    assert report.loaded >= 165
     with pm.open_database(db) as con:
         frame = con.sql("SELECT count(*) AS n, count(DISTINCT postmortem_id) AS ids FROM postmortems")
         assert frame.loc[0, "n"] == frame.loc[0, "ids"] == report.loaded
@@ -42,7 +44,20 @@ def test_icco_rejections_say_what_is_missing(icco: tuple[pm.LoadReport, Path]) -
     errors = [p for p in report.problems if p.level == "error"]
     assert len(errors) == report.rejected
     assert all(p.message.startswith("missing required key") for p in errors)
-    assert any("end_time (resolved_at)" in p.message for p in errors)
+    assert not any("end_time" in p.message for p in errors)  # v2: resolved_at is optional
+
+
+# an `end_time:` line with a value, as the files write it (`end_time: ""` is blank)
+WRITTEN_END_TIME = re.compile(r'^end_time:[ \t]*(?!""|\'\')\S', re.MULTILINE)
+
+
+def test_icco_files_without_end_time_get_one_warning_each(icco: tuple[pm.LoadReport, Path]) -> None:
+    report, _ = icco
+    without = sorted(p.relative_to(ICCO).as_posix() for p in ICCO.rglob("*.md")
+                     if not WRITTEN_END_TIME.search(p.read_text(encoding="utf-8")))
+    warned = sorted(p.path for p in report.problems if p.level == "warning")
+    assert warned == without
+    assert all(p.message.startswith("no end_time (resolved_at): ") for p in report.problems if p.level == "warning")
 
 
 def test_icco_odd_data(icco: tuple[pm.LoadReport, Path]) -> None:

@@ -1,4 +1,4 @@
-"""Tests of pmanalytics.metrics.statistics: Kaplan-Meier, bootstrap change, ECDF."""
+"""Tests of pmanalytics.metrics.statistics: Kaplan-Meier, bootstrap change, rate intervals, ECDF."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmanalytics.metrics import statistics
-from pmanalytics.metrics.statistics import bootstrap_change, ecdf, kaplan_meier, km_median, km_quantile
+from pmanalytics.metrics.statistics import (
+    bootstrap_change,
+    clustered_rate_difference,
+    ecdf,
+    kaplan_meier,
+    km_median,
+    km_quantile,
+    newcombe_difference,
+    wilson_interval,
+)
 
 Z95 = 1.959963984540054  # the 97.5 % point of the standard normal
 
@@ -327,6 +336,72 @@ def test_bootstrap_rejects_bad_arguments():
         bootstrap_change([1, 2], [3, 4], confidence=1.0)
     with pytest.raises(ValueError):
         bootstrap_change([1, float("nan")], [3, 4])
+
+
+# --- intervals of rates --------------------------------------------------------------------
+
+
+def test_wilson_interval_at_the_edges_by_hand():
+    # at 0 of n the bounds are 0 and z² / (n + z²); at n of n, n / (n + z²) and 1
+    assert wilson_interval(0, 10) == pytest.approx((0.0, Z95**2 / (10 + Z95**2)), abs=1e-12)
+    assert wilson_interval(10, 10) == pytest.approx((10 / (10 + Z95**2), 1.0), abs=1e-12)
+    # 1 of 2: p = 1/2, centre (1/2 + z²/4) / (1 + z²/2), spread z·sqrt(1/8 + z²/16) / (1 + z²/2)
+    centre, spread, scale = 0.5 + Z95**2 / 4, Z95 * math.sqrt(1 / 8 + Z95**2 / 16), 1 + Z95**2 / 2
+    assert wilson_interval(1, 2) == pytest.approx(((centre - spread) / scale, (centre + spread) / scale), abs=1e-12)
+
+
+@pytest.mark.parametrize(("counts", "published"), [
+    # Newcombe (1998), Statistics in Medicine 17:873-890, table II, method 10 (hybrid score, no correction)
+    ((56, 70, 48, 80), (0.2000, 0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.6000, 0.1705, 0.8090)),
+    ((5, 56, 0, 29), (0.0893, -0.0381, 0.1926)),
+])
+def test_newcombe_difference_matches_the_published_examples(counts, published):
+    assert newcombe_difference(*counts) == pytest.approx(published, abs=5e-5)
+
+
+def test_newcombe_difference_is_antisymmetric_and_not_empty_at_100_percent():
+    d, low, high = newcombe_difference(16, 20, 15, 15)
+    assert newcombe_difference(15, 15, 16, 20) == pytest.approx((-d, -high, -low))
+    assert low < 0 < high  # 15 of 15 is not "certainly 100 %": no claim that 16 of 20 is worse
+    d, low, high = newcombe_difference(10, 10, 10, 10)
+    assert (d, low, high) == pytest.approx((0.0, -(1 - 10 / (10 + Z95**2)), 1 - 10 / (10 + Z95**2)))
+
+
+def test_clustered_rate_difference_uses_the_pooled_design_effect():
+    # side 1: 4 postmortems of 4 actions, done 4, 3, 2, 1 → 10/16; residuals y − 0.625·4 = 1.5, 0.5, −0.5, −1.5
+    #   → 4/3 · 5 = 20/3 over 16 · 0.625 · 0.375 = 3.75
+    # side 2: done 4, 4, 4, 0 → 12/16; residuals 1, 1, 1, −3 → 4/3 · 12 = 16 over 16 · 0.75 · 0.25 = 3
+    # design effect (20/3 + 16) / 6.75 = 3.358 (between 1 and 16/4 = 4): 16 / 3.358 = 4.765 units a side
+    effective = 16 / ((20 / 3 + 16) / 6.75)
+    expected = newcombe_difference(0.625 * effective, effective, 0.75 * effective, effective)
+    result = clustered_rate_difference([4, 3, 2, 1], [4, 4, 4, 4], [4, 4, 4, 0], [4, 4, 4, 4])
+    assert result == pytest.approx(expected, abs=1e-12)
+    assert result[0] == pytest.approx(-0.125)
+    naive = newcombe_difference(10, 16, 12, 16)
+    assert result[1] < naive[1] and result[2] > naive[2]
+
+
+def test_clustered_rate_difference_bounds_the_design_effect():
+    # no spread between clusters beyond chance (done 2 of 4 everywhere): design effect 0, floored at 1
+    assert clustered_rate_difference([2] * 5, [4] * 5, [1] * 5, [4] * 5) == pytest.approx(
+        newcombe_difference(10, 20, 5, 20))
+    # both sides at 100 %: nothing shows the clustering, independent actions
+    assert clustered_rate_difference([3] * 4, [3] * 4, [2, 5], [2, 5]) == pytest.approx(
+        newcombe_difference(12, 12, 7, 7))
+    # side 2: 6 postmortems of 4 actions, all done or none: residuals ±2 → 6/5 · 24 = 28.8 over 24 · 0.25 = 6,
+    # design effect 4.8, kept at 24 / 6 = 4 there (6 units); side 1, one postmortem of 12 actions, shows
+    # no spread of its own and takes 4.8: 12 / 4.8 = 2.5 units
+    assert clustered_rate_difference([6], [12], [4, 4, 4, 0, 0, 0], [4] * 6) == pytest.approx(
+        newcombe_difference(1.25, 2.5, 3, 6))
+
+
+def test_clustered_rate_difference_rejects_bad_counts():
+    for args in (([1], [0], [1], [1]), ([3], [2], [1], [1]), ([1, 1], [2], [1], [1]), ([], [], [1], [1])):
+        with pytest.raises(ValueError):
+            clustered_rate_difference(*args)
+    with pytest.raises(ValueError):
+        wilson_interval(1, 0)
 
 
 # --- ecdf ---------------------------------------------------------------------------------

@@ -32,7 +32,9 @@ from pmanalytics.corpus.vocabulary import (
 
 _EVENT = re.compile(
     r"^(?:\*\*|__)?(?:(?P<date>\d{4}-\d{2}-\d{2})[ T])?"
-    r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
+    # 09:12, 09:12:05, 14h05, 14h, each maybe followed by AM or PM
+    r"(?P<time>(?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}))?|[hH](?P<h_minute>\d{2})?)(?!\d)"
+    r"(?:\s*(?P<meridiem>[AaPp])\.?[Mm]\.?(?!\w))?)"
     # a numeric offset only after a date: `09:05-09:20` is a range, not 09:05 at UTC-09:20
     r"(?:\s*(?P<zone>Z|UTC|GMT)|(?(date)(?P<offset>[+-]\d{2}:?\d{2})|(?!)))?(?:\*\*|__)?"
     r"\s*(?:[—–:-]\s*|\s|$)(?P<text>.*)$"
@@ -51,15 +53,33 @@ def read_body(
     pm.lang = _language(pm.sections)
     for section, lines in parsed:
         if section.section == "timeline":
-            pm.timeline.extend(read_timeline(lines, pm, ctx, settings))
+            pm.timeline.extend(read_timeline(lines, pm, ctx, settings, heading_line=section.source_line))
         elif section.section == "lessons":
             pm.lessons.extend(read_lessons(lines))
-    for wanted in ("actions", "follow_up"):
+    _read_all_actions(pm, parsed, ctx)
+
+
+def _read_all_actions(pm: Postmortem, parsed: list[tuple[Section, list[Line]]], ctx: FieldContext) -> None:
+    """The tables of the actions sections, else their list items, else the tables of the follow-up sections."""
+    without_status: list[Action] = []
+    for section, lines in parsed:
+        if section.section == "actions":
+            if any(line[0] == ROW for line in lines):
+                pm.actions.extend(read_actions(lines, pm, ctx, start=len(pm.actions), heading_line=section.source_line))
+            else:
+                listed = _listed_actions(lines, pm, ctx, start=len(pm.actions))
+                pm.actions.extend(listed)
+                without_status.extend(listed)
+    if without_status:
+        count = len(without_status)
+        ctx.problems.append(_row_warning(
+            ctx, without_status[0].source_line or 0,
+            f"{count} action{'s' if count > 1 else ''} without a status (write the actions as a table with a "
+            "Status column); counted as not done"))
+    if not pm.actions:
         for section, lines in parsed:
-            if section.section == wanted:
+            if section.section == "follow_up":
                 pm.actions.extend(read_actions(lines, pm, ctx, start=len(pm.actions)))
-        if pm.actions:
-            break
 
 
 def _sections(lines: list[Line]) -> list[tuple[Section, list[Line]]]:
@@ -90,8 +110,9 @@ def _language(sections: list[Section]) -> str | None:
 
 
 def read_timeline(
-    lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, settings: CorpusSettings
+    lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, settings: CorpusSettings, heading_line: int
 ) -> list[TimelineEvent]:
+    """The events of a timeline section; one warning when it has entries and not one is an event."""
     written_offset = ctx.started_offset
     day = pm.started_at.date()
 
@@ -100,18 +121,15 @@ def read_timeline(
 
     previous: dt.time | None = None
     events: list[TimelineEvent] = []
-    for kind, line_number, _, indent, _, content in lines:
-        candidate = _event_text(kind, indent, content)
-        if candidate is None:
-            continue
+    entries = _entries(lines)
+    for _, line_number, _, _, _, candidate in entries:
         match = _EVENT.match(candidate)
         if match is None:
             continue
         written_date, written_time, written_zone, written_offset_here, written_text = match.group(
             "date", "time", "zone", "offset", "text")
-        try:
-            clock = dt.time.fromisoformat(_two_digit_hour(written_time))
-        except ValueError:
+        clock = _clock(match)
+        if clock is None:
             warn(line_number, f"timeline: time {written_time!r} not understood; event skipped")
             continue
         if written_date:
@@ -142,22 +160,47 @@ def read_timeline(
                 warn(line_number, f"timeline: {exc}; event skipped")
                 continue
         events.append(TimelineEvent(moment, written_text.strip().strip("|").strip(), line_number))
+    if entries and not events:
+        count = len(entries)
+        warn(heading_line, f"timeline: {count} item{'s' if count > 1 else ''}, no time understood "
+             "(begin each with a time, e.g. `- 09:12 — text`, `- 14h05 : texte`, `| 09:12 | text |`)")
     return events
 
 
-def _event_text(kind: int, indent: int, content: str) -> str | None:
-    """The text of a list item, or the row of a table; None for other lines."""
-    if kind == ITEM:
-        return content.strip() if indent <= _ITEM_INDENT else None
-    if kind == ROW:
-        row = cells(content)
-        if len(row) >= 2 and row[0]:
-            return f"{row[0]} | {' | '.join(c for c in row[1:] if c)}"
-    return None
+def _entries(lines: Sequence[Line]) -> list[Line]:
+    """The list items and table data rows of a section, each with the text an event is read from.
+
+    A list item nested deeper than `_ITEM_INDENT` belongs to the item above it; a table row
+    followed by a separator line is a header; an empty item or row is no entry.
+    """
+    entries: list[Line] = []
+    for index, (kind, number, line, indent, marker, content) in enumerate(lines):
+        if kind == ITEM and indent <= _ITEM_INDENT and content.strip():
+            entries.append((kind, number, line, indent, marker, content.strip()))
+        elif kind == ROW and not _is_header(lines, index):
+            row = cells(content)
+            if any(row):
+                # an empty first cell keeps its place: the row does not start with a time
+                entries.append((kind, number, line, indent, marker, " | ".join([row[0], *filter(None, row[1:])])))
+    return entries
 
 
-def _two_digit_hour(text: str) -> str:
-    return f"0{text}" if len(text.split(":")[0]) == 1 else text
+def _is_header(lines: Sequence[Line], index: int) -> bool:
+    return index + 1 < len(lines) and lines[index + 1][0] == SEPARATOR
+
+
+def _clock(match: re.Match[str]) -> dt.time | None:
+    """The time of day an event's time means (`2:05 PM` is 14:05, `12:30 AM` is 00:30); None when impossible."""
+    hour = int(match["hour"])
+    meridiem = match["meridiem"]
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem in "Pp" else 0)
+    try:
+        return dt.time(hour, int(match["minute"] or match["h_minute"] or 0), int(match["second"] or 0))
+    except ValueError:
+        return None
 
 
 def _zone(written: str | None) -> dt.tzinfo | None:
@@ -189,22 +232,65 @@ def _tables(lines: Sequence[Line]) -> Iterator[list[tuple[int, list[str]]]]:
         yield table
 
 
-def read_actions(lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, start: int) -> list[Action]:
+def read_actions(
+    lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, start: int, heading_line: int | None = None
+) -> list[Action]:
+    """The actions of the tables of a section, numbered on from `start`.
+
+    With `heading_line` (an actions section), a table without an action column gives a warning.
+    """
     actions: list[Action] = []
     row_number = start
     for table in _tables(lines):
-        _, header = table[0]
+        header_line, header = table[0]
         columns = [ACTION_COLUMN_INDEX.get(fold(h)) for h in header]
         if "action" not in columns:
+            if heading_line is not None:
+                ctx.problems.append(_row_warning(ctx, header_line, _no_action_column(header)))
             continue
+        unknown_types: list[str] = []
         for line_number, row in table[1:]:
             if not any(row):
                 continue
             row_number += 1
-            action = _action(dict_of(header, columns, row), pm, ctx, row_number, line_number)
+            action = _action(dict_of(header, columns, row), pm, ctx, row_number, line_number, unknown_types)
             if action is not None:
                 actions.append(action)
+        if unknown_types:
+            written = ", ".join(map(repr, dict.fromkeys(unknown_types)))
+            ctx.problems.append(_row_warning(
+                ctx, header_line, f"action type {written} not understood (short or long); "
+                f"type left empty on {len(unknown_types)} row{'s' if len(unknown_types) > 1 else ''}, "
+                "the value kept as written", "type"))
     return actions
+
+
+def _no_action_column(header: list[str]) -> str:
+    seen = ", ".join(repr(h) for h in header if h) or "none"
+    return (f"actions table without an action column (headers: {seen}); name one Action, Action item, "
+            "Description or Tâche; table skipped")
+
+
+def _listed_actions(lines: Sequence[Line], pm: Postmortem, ctx: FieldContext, start: int) -> list[Action]:
+    """Each list item of an actions section without a table: an action with status `unknown`."""
+    return [
+        Action(
+            postmortem_id=pm.postmortem_id,
+            action_id=f"{pm.postmortem_id}#{number}",
+            position=number,
+            description=content,
+            action_type=None,
+            owner=None,
+            due_date=None,
+            status=UNKNOWN_STATUS,
+            status_as_written=None,
+            closed_date=None,
+            source_path=ctx.path,
+            source_line=line_number,
+        )
+        for number, (_, line_number, _, _, _, content) in enumerate(
+            (entry for entry in _entries(lines) if entry[0] == ITEM), start + 1)
+    ]
 
 
 def dict_of(header: list[str], columns: list[str | None], cells: list[str]) -> dict[str, str]:
@@ -219,7 +305,7 @@ def dict_of(header: list[str], columns: list[str | None], cells: list[str]) -> d
 
 
 def _action(
-    row: dict[str, str], pm: Postmortem, ctx: FieldContext, row_number: int, line: int
+    row: dict[str, str], pm: Postmortem, ctx: FieldContext, row_number: int, line: int, unknown_types: list[str]
 ) -> Action | None:
     description = row.get("action", "").strip()
     if not description:
@@ -233,6 +319,8 @@ def _action(
         path=ctx.path,
         line=line,
         warn=lambda key, message: ctx.problems.append(_row_warning(ctx, line, message, key)),
+        unknown_types=unknown_types,
+        statuses=ctx.settings.action_statuses,
     )
 
 
@@ -255,20 +343,30 @@ def action_from_row(
     path: str,
     line: int | None,
     warn: Warn,
+    unknown_types: list[str] | None = None,
+    statuses: dict[str, str] = ACTION_STATUS_INDEX,
 ) -> Action:
-    """An Action from a row keyed by canonical column; unknown values warn and stay empty."""
+    """An Action from a row keyed by canonical column; unknown values warn and stay empty.
+
+    A type not understood is kept as written in `extra_json`; with `unknown_types` it is
+    added there instead of warned about, for one warning per table.
+    """
     status_written = row.get("status", "").strip() or None
     status = "open"
     if status_written:
-        status = ACTION_STATUS_INDEX.get(fold(status_written), UNKNOWN_STATUS)
+        status = statuses.get(fold(status_written), UNKNOWN_STATUS)  # with [status_aliases] (3.1)
         if status == UNKNOWN_STATUS:
             warn("status", f"action status {status_written!r} not understood "
                  "(open, in_progress, done, cancelled); counted as not done")
     type_written = row.get("type", "").strip()
     action_type = ACTION_TYPE_INDEX.get(fold(type_written)) if type_written else None
-    if type_written and action_type is None:
-        warn("type", f"action type {type_written!r} not understood (short or long); left empty")
     extra = {k: v for k, v in row.items() if k not in STANDARD_ACTION_KEYS and k != "postmortem_id" and v}
+    if type_written and action_type is None:
+        extra["type"] = type_written
+        if unknown_types is None:
+            warn("type", f"action type {type_written!r} not understood (short or long); left empty")
+        else:
+            unknown_types.append(type_written)
     return Action(
         postmortem_id=postmortem_id,
         action_id=row.get("id", "").strip() or default_id,

@@ -3,12 +3,17 @@
 The steps: decode → split the front matter → read it as YAML (libyaml's C loader,
 safe constructors only) → type its keys (`fields`) → split the body into sections
 (ignoring `## ` inside code fences) → read the timeline, actions and lessons (`body`).
+
+YAML that cannot be read is refused with what to change and where (`yaml_problem`): a colon
+in a value, a tab, an unclosed quote or bracket; the line of each key comes from the YAML
+nodes, and a key written twice gives a warning.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -32,6 +37,8 @@ FRONT_MATTER_HELP = (
 _OPENING_FENCE = re.compile(r"---[ \t]*(?:\n|$)")
 _CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+_HEADING = re.compile(r"^#{2,6}\s")
+_YAML_LIKE = re.compile(r"^(?:$|[ \t]|- |#)")
 
 
 class _Loader(yaml.CSafeLoader):
@@ -113,7 +120,9 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     start = opening.end()
     closing = _CLOSING_FENCE.search(text, start) if opening.group().endswith("\n") else None
     if closing is None:
-        raise Rejection("front matter never closed (add a line '---' after the last key)", 1)
+        last_key = _last_key_line(text[start:])
+        where = f"below line {last_key}, the last key" if last_key else "after the last key"
+        raise Rejection(f"front matter never closed (add a line '---' {where})", last_key or 1)
     front = text[start : closing.start()]
     if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         raise Rejection(
@@ -125,29 +134,54 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     return front, body_text, body_line
 
 
+def _last_key_line(rest: str) -> int | None:
+    """The file line of the last `key:` line of a front matter that is never closed: the keys
+    run until a `## ` heading or the first line that is neither YAML-like nor a key."""
+    last = None
+    for number, line in enumerate(rest.split("\n"), start=2):
+        if _KEY_LINE.match(line):
+            last = number
+        elif _HEADING.match(line) or not _YAML_LIKE.match(line):
+            break
+    return last
+
+
 NESTED_TOO_DEEPLY = (
     f"front matter nested too deeply (more than {MAX_FRONT_MATTER_DEPTH} levels; "
     "write plain keys, lists and 'category: summary' items)"
 )
 
 
+@dataclass
+class FrontMatter:
+    """The front matter's values, and where its top-level keys are written (file lines)."""
+
+    values: dict[str, Any]
+    key_lines: dict[str, int] = field(default_factory=dict)  # of the occurrence whose value counts
+    duplicates: list[tuple[str, int, int]] = field(default_factory=list)  # (key, first line, later line)
+
+
 def read_front_matter(front: str) -> dict[str, Any]:
-    """The front matter as a mapping of plain values: text, booleans, nulls, lists, mappings.
+    """The front matter as a mapping of plain values: text, booleans, nulls, lists, mappings."""
+    return parse_front_matter(front).values
+
+
+def parse_front_matter(front: str) -> FrontMatter:
+    """The front matter's values and key lines.
 
     Safe constructors only: a tag such as `!!python/object/apply` is refused with a reason,
     never constructed. The expanded value is bounded (aliases, depth) before anyone walks it.
     """
     try:
-        data, built_plain = _load(front)
+        data, built_plain, node = _load(front)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         raise Rejection(_constructor_problem(exc), line) from None
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         problem = " ".join((exc.problem or "invalid YAML").split())
         if "nesting depth" in problem:
-            raise Rejection(NESTED_TOO_DEEPLY, line) from None
-        raise Rejection(f"front matter is not valid YAML: {problem}", line) from None
+            raise Rejection(NESTED_TOO_DEEPLY, exc.problem_mark.line + 2 if exc.problem_mark else 1) from None
+        raise Rejection(*yaml_problem(exc, front)) from None
     except yaml.YAMLError as exc:
         raise Rejection(f"front matter is not valid YAML: {' '.join(str(exc).split())}", 1) from None
     except RecursionError:
@@ -161,7 +195,101 @@ def read_front_matter(front: str) -> dict[str, Any]:
         raise Rejection(f"front matter is empty ({FRONT_MATTER_HELP})", 2)
     if not isinstance(data, dict):
         raise Rejection("front matter is not a set of 'key: value' lines", 2)
-    return {str(k): v for k, v in data.items()}
+    front_matter = FrontMatter({str(k): v for k, v in data.items()})
+    if isinstance(node, yaml.MappingNode):
+        _find_key_lines(node, front_matter)
+    return front_matter
+
+
+def _find_key_lines(node: yaml.MappingNode, front_matter: FrontMatter) -> None:
+    """The line of each top-level key from the YAML node marks; a later duplicate wins, as in YAML."""
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key, line = str(key_node.value), key_node.start_mark.line + 2
+        if key in front_matter.key_lines:
+            front_matter.duplicates.append((key, front_matter.key_lines[key], line))
+        front_matter.key_lines[key] = line
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError, front: str) -> tuple[str, int]:
+    """What PyYAML could not read, as what to change, and the file line to change it on.
+
+    libyaml names what its parser expected; a person needs the usual causes: a colon in a
+    value, a tab, an unclosed quote or bracket, a value starting with a YAML sign.
+    """
+    lines = front.split("\n")
+    mark, opened = exc.problem_mark, exc.context_mark
+    at = opened if opened is not None and _OPENED_ELSEWHERE.search(exc.context or "") else mark
+    row = at.line if at is not None else 0
+    text = lines[row] if row < len(lines) else ""
+    column = mark.column if mark is not None and mark.line == row else len(text)
+    fix = _yaml_fix(" ".join((exc.problem or "").split()), exc.context or "", text, column)
+    if fix is None:
+        fix = " ".join((exc.problem or "invalid YAML").split())
+    return f"front matter is not valid YAML: {fix}", row + 2
+
+
+# the problems whose cause is where something was opened (a quote, a bracket, a key), not where it ends
+_OPENED_ELSEWHERE = re.compile(r"quoted scalar|flow sequence|flow mapping|simple key")
+_YAML_SIGNS = "@`%*&|>!"
+
+
+def _yaml_fix(problem: str, context: str, text: str, column: int) -> str | None:
+    """The fix for one of the usual causes, with the line rewritten; None for another cause."""
+    char = text[column] if column < len(text) else ""
+    if "tab" in problem or char == "\t":
+        return "a tab: indent with spaces"
+    if "quoted scalar" in context and "escape" in problem:
+        key, _, value = text.strip().partition(": ")
+        unquoted = f"{key}: {value.strip()[1:-1]}" if value.strip().endswith('"') else text
+        return f"a backslash in a double-quoted value: use single quotes — `{_quoted(unquoted, single=True)}`"
+    if "quoted scalar" in context:
+        quote = _opening_quote(text)
+        return f"an unclosed quote: end the value with {quote} — `{text.strip()}{quote}`"
+    for kind, closing in (("flow sequence", "]"), ("flow mapping", "}")):
+        if kind in context:
+            opening = "[" if closing == "]" else "{"
+            if text.rstrip().endswith(","):  # the list goes on below: no one-line example
+                return f"an unclosed '{opening}': close it with '{closing}' after its last item"
+            return f"an unclosed '{opening}': close it with '{closing}' — `{text.strip()}{closing}`"
+    if problem.startswith("mapping values are not allowed"):
+        if ": " in text[:column]:
+            return f"a colon in a value: quote it — `{_quoted(text)}`"
+        return f"an indented key: start '{text.strip().partition(':')[0]}' at the beginning of its line"
+    if "simple key" in context:
+        return "a line without 'key: value': write the key, or indent the line under the key it continues"
+    if "did not find expected key" in problem and any(q in text[:column] for q in "\"'"):
+        return f"text after a closing quote: quote the whole value — `{_quoted(text, single=True)}`"
+    if "did not find expected key" in problem and text.startswith("- "):
+        return "a list item where a key was expected: indent it under the key of its list"
+    value_start = _value_of(text)
+    if value_start and value_start[0] in _YAML_SIGNS:
+        return f"a value starting with '{value_start[0]}': quote it — `{_quoted(text)}`"
+    return None
+
+
+def _value_of(text: str) -> str:
+    """The value of a `key: value` line (or of a `- item` line)."""
+    head, colon, value = text.strip().partition(": ")
+    if colon:
+        return value.strip()
+    return head[2:].strip() if head.startswith("- ") else ""
+
+
+def _quoted(text: str, *, single: bool = False) -> str:
+    """`key: value` with the value quoted (double quotes unless it holds a quote or a backslash)."""
+    key, _, value = text.strip().partition(": ")
+    value = value.strip()
+    if not single and '"' not in value and "\\" not in value:
+        return f'{key}: "{value}"'
+    escaped = value.replace("'", "''")
+    return f"{key}: '{escaped}'"
+
+
+def _opening_quote(text: str) -> str:
+    value = _value_of(text)
+    return value[0] if value[:1] in ("'", '"') else '"'
 
 
 # Front matter without tags (`!`) or anchors (`&`), as nearly all are, is built straight from
@@ -178,23 +306,21 @@ class _Declined(Exception):
     """The fast path leaves a document to PyYAML's constructor (nesting near the limit)."""
 
 
-def _load(front: str) -> tuple[object, bool]:
-    """The front matter's value, and whether the fast path built it."""
-    if _is_plain(front):
-        try:
-            return _load_plain(front), True
-        except _Declined:
-            pass
-    return yaml.load(front, Loader=_Loader), False
-
-
-def _load_plain(front: str) -> object:
+def _load(front: str) -> tuple[object, bool, yaml.Node | None]:
+    """The front matter's value, whether the fast path built it, and its node (for the key lines)."""
     loader = _Loader(front)
     try:
         node = loader.get_single_node()
+        if node is None:
+            return None, True, None
+        if _is_plain(front):
+            try:
+                return _plain_value(node, 1), True, node
+            except _Declined:
+                pass
+        return loader.construct_document(node), False, node
     finally:
         loader.dispose()
-    return None if node is None else _plain_value(node, 1)
 
 
 def _plain_value(node: yaml.Node, depth: int) -> object:
@@ -246,24 +372,16 @@ def parse_postmortem(path: str, data: bytes, settings: CorpusSettings) -> tuple[
     """Parse one Markdown file; raises Rejection with a one-line reason."""
     text = decode(data)
     front, body_text, body_line = split_front_matter(text)
-    raw = read_front_matter(front)
-    ctx = FieldContext(path, settings, _key_lines(front, settings.fields))
-    postmortem = fields.postmortem_from_fields(raw, ctx, source_line=1, source_format="markdown")
+    front_matter = parse_front_matter(front)
+    ctx = FieldContext(path, settings, _key_lines(front_matter.key_lines, settings.fields))
+    for key, first, later in front_matter.duplicates:
+        ctx.warn(key, f"duplicate key {key!r}: line {later} repeats line {first}, and its value is used "
+                 "(remove one of them)", later)
+    postmortem = fields.postmortem_from_fields(front_matter.values, ctx, source_line=1, source_format="markdown")
     body.read_body(postmortem, body_text, body_line, ctx, settings)
     return postmortem, ctx
 
 
-def _key_lines(front: str, mapping: Mapping[str, str]) -> Callable[[str], int | None]:
-    """A lookup of the line where each top-level key is written (built on first use)."""
-    lines: dict[str, int] = {}
-
-    def line_of(key: str) -> int | None:
-        if not lines:
-            for number, line in enumerate(front.split("\n"), start=2):
-                match = _KEY_LINE.match(line)
-                if match:
-                    lines.setdefault(match.group(1), number)
-            lines.setdefault("\0", 0)
-        return lines.get(mapping.get(key, key))
-
-    return line_of
+def _key_lines(lines: Mapping[str, int], mapping: Mapping[str, str]) -> Callable[[str], int | None]:
+    """The line where a key of docs/corpus.md 1.1 is written, under the corpus's own name."""
+    return lambda key: lines.get(mapping.get(key, key))

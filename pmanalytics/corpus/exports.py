@@ -7,6 +7,7 @@ the same records as a Markdown postmortem, and a bad row is rejected alone.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -19,7 +20,7 @@ from pmanalytics.corpus.body import action_from_row
 from pmanalytics.corpus.fields import FieldContext, Rejection, postmortem_from_fields
 from pmanalytics.corpus.records import FileResult, Incident, Problem
 from pmanalytics.corpus.settings import CorpusSettings
-from pmanalytics.corpus.vocabulary import ACTION_COLUMN_INDEX, fold, severity
+from pmanalytics.corpus.vocabulary import ACTION_COLUMN_INDEX, fold
 
 LIST_SEPARATOR = ";"
 # What one row may hold (a JSON row can nest): far above any real export's.
@@ -153,7 +154,7 @@ def _action_rows(result: FileResult, rows: list[tuple[int | None, Row]], setting
             _reject(result, line, bad)
             continue
         try:
-            row = {_action_key(k): _text(v) for k, v in raw.items()}
+            row = _action_row(raw, settings)
         except values.ValueProblem as exc:
             _reject(result, line, f"action row: {exc}")
             continue
@@ -167,10 +168,26 @@ def _action_rows(result: FileResult, rows: list[tuple[int | None, Row]], setting
 
         action = action_from_row(
             row, postmortem_id=postmortem_id, default_id="", position=None,
-            path=result.file.path, line=line, warn=warn,
+            path=result.file.path, line=line, warn=warn, statuses=settings.action_statuses,
         )
         action.is_from_tracker = True
         result.actions.append(action)
+
+
+def _action_row(raw: Row, settings: CorpusSettings) -> dict[str, str]:
+    """A tracker row keyed by action column: `[fields.actions]` first, then the headers of 1.3.
+
+    A mapped column wins over a header that means the same (Jira's `Description` when
+    `action = "Summary"`); dates in `timestamp_formats` are rewritten as ISO dates.
+    """
+    mapped = settings.translate(raw, "actions")
+    row = {_action_key(k): _text(v) for k, v in mapped.items() if k not in settings.action_fields}
+    row.update({k: _text(mapped[k]) for k in settings.action_fields if k in mapped})
+    for key in ("due", "closed"):
+        if row.get(key):
+            with contextlib.suppress(values.ValueProblem):  # warned about where the action is made
+                row[key] = settings.date(row[key]).isoformat()
+    return row
 
 
 def _action_key(header: str) -> str:
@@ -180,12 +197,12 @@ def _action_key(header: str) -> str:
 
 
 def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], settings: CorpusSettings) -> None:
-    tz = settings.tz
-    for line, row in rows:
-        bad = _bad_row(row)
+    for line, raw in rows:
+        bad = _bad_row(raw)
         if bad:
             _reject(result, line, bad)
             continue
+        row = settings.translate(raw, "incidents")
         try:
             incident_id = "" if values.is_blank(row.get("id")) else values.scalar_text(row["id"])
             title, postmortem_id = _optional_text(row, "title"), _optional_text(row, "postmortem_id")
@@ -201,15 +218,16 @@ def _incident_rows(result: FileResult, rows: list[tuple[int | None, Row]], setti
 
         level = None
         if not values.is_blank(row.get("severity")):
-            level = severity(row["severity"])
+            level = settings.severity(row["severity"])
             if level is None:
-                warn("severity", f"severity {row['severity']!r} not understood (S1..S4); left empty")
+                warn("severity", f"severity {row['severity']!r} not understood (S1..S4, or add it to "
+                     "[severity_aliases] in pmanalytics.toml); left empty")
         stamps: dict[str, dt.datetime | None] = {}
         for key in ("started_at", "resolved_at"):
             stamps[key] = None
             if not values.is_blank(row.get(key)):
                 try:
-                    stamps[key] = values.timestamp(row[key], tz)
+                    stamps[key] = settings.timestamp(row[key])
                 except values.ValueProblem as exc:
                     warn(key, f"{key}: {exc}; left empty")
         is_public = False

@@ -2,15 +2,15 @@
 
 `postmortem_from_fields` is shared by Markdown files and `postmortems.*` rows, so a
 value means the same wherever it is written. Required keys that are missing or not
-understood reject the document (:class:`Rejection`); optional ones give a warning and
-stay empty.
+understood reject the document (:class:`Rejection`), which names all of them at once with
+the other problems of the document; optional ones give a warning and stay empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pmanalytics.corpus import values
@@ -26,8 +26,8 @@ from pmanalytics.corpus.vocabulary import (
     severity,
 )
 
-REQUIRED = ("id", "title", "severity", "started_at", "resolved_at")
-OPTIONAL_TIMESTAMPS = ("detected_at", "mitigated_at", "published_at")
+REQUIRED = ("id", "title", "severity", "started_at")
+OPTIONAL_TIMESTAMPS = ("detected_at", "mitigated_at", "resolved_at", "published_at")
 MAX_EXTRA_JSON_CHARS = 100_000
 
 HUMAN_ERROR_ADVICE = (
@@ -37,11 +37,17 @@ HUMAN_ERROR_ADVICE = (
 
 
 class Rejection(Exception):
-    """The document cannot be loaded; the message is the one-line reason."""
+    """The document cannot be loaded; the message is the one-line reason.
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    `also` holds the document's other problems, errors and warnings with their lines, so
+    that one run reports every problem of a file (docs/corpus.md section 5); the document
+    is still rejected once.
+    """
+
+    def __init__(self, message: str, line: int | None = None, also: Sequence[Problem] = ()) -> None:
         super().__init__(message)
         self.line = line
+        self.also = list(also)
 
 
 class FieldContext:
@@ -54,21 +60,30 @@ class FieldContext:
         self.settings = settings
         self.line_of = line_of
         self.problems: list[Problem] = []
+        self.errors: list[Problem] = []
         self.started_offset: dt.tzinfo | None = None
 
-    def warn(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.path, self.line_of(key), "warning", message, key))
+    def warn(self, key: str, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem(self.path, line or self.line_of(key), "warning", message, key))
+
+    def reject(self, key: str, message: str, line: int | None = None) -> None:
+        """Record a reason to reject the document; reading goes on, to find the others."""
+        self.errors.append(Problem(self.path, line or self.line_of(key), "error", message))
+
+    def rejection(self) -> Rejection:
+        """The document's errors and warnings, by line: the first error is the reason."""
+        first, *errors = sorted(self.errors, key=_line_order)
+        return Rejection(first.message, first.line, [*errors, *sorted(self.problems, key=_line_order)])
+
+
+def _line_order(problem: Problem) -> int:
+    return problem.line or 0
 
 
 def apply_field_mapping(raw: Mapping[str, Any], settings: CorpusSettings) -> dict[str, Any]:
-    """Rename the corpus's own keys to the keys of docs/corpus.md 1.1 (`[fields]` of pmanalytics.toml)."""
-    if not settings.fields:
-        return dict(raw)
-    mapped = dict(raw)
-    for contract_key, own_key in settings.fields.items():
-        if own_key in mapped:
-            mapped[contract_key] = mapped.pop(own_key)
-    return mapped
+    """The corpus's own keys and values in the terms of docs/corpus.md 1.1: `[fields]`, `[severity_aliases]`
+    and `timestamp_formats` of pmanalytics.toml (section 3.1)."""
+    return settings.translate(raw)
 
 
 def postmortem_from_fields(
@@ -79,7 +94,11 @@ def postmortem_from_fields(
     source_format: str,
     list_separator: str | None = None,
 ) -> Postmortem:
-    """A typed postmortem, or :class:`Rejection` naming every required key that is wrong."""
+    """A typed postmortem, or :class:`Rejection` naming every problem of the document at once.
+
+    Every key is read even when an earlier one is wrong, so that a file with a bad severity,
+    a missing started_at and an unreadable detected_at gets three lines in one run.
+    """
     fields = apply_field_mapping(raw, ctx.settings)
     settings = ctx.settings
 
@@ -89,45 +108,51 @@ def postmortem_from_fields(
     if missing:
         names = [_written_name(k, settings) for k in missing]
         noun, pronoun = ("key", "it") if len(missing) == 1 else ("keys", "them")
-        raise Rejection(f"missing required {noun} {', '.join(names)} (add {pronoun} to the front matter)",
-                        ctx.line_of(missing[0]) or 1)
+        ctx.reject(missing[0], f"missing required {noun} {', '.join(names)} (add {pronoun} to the front matter)",
+                   ctx.line_of(missing[0]) or 1)
 
     postmortem_id = _required_text(fields, "id", ctx)
     title = _required_text(fields, "title", ctx)
-    written_severity = fields.get("severity")
-    level = settings.default_severity if values.is_blank(written_severity) else severity(written_severity)
-    if level is None:
-        raise Rejection(
-            f"severity {written_severity!r} not understood (write S1, S2, S3 or S4; "
-            "SEV-1, Sev 1, P1 or 1 also work)",
-            ctx.line_of("severity"),
-        )
+    level = _severity(fields, ctx)
     started_at = _required_timestamp(fields, "started_at", ctx)
-    ctx.started_offset = started_at.tzinfo if values.has_offset(fields["started_at"]) else None
-    resolved_at = _required_timestamp(fields, "resolved_at", ctx)
+    if started_at is not None and values.has_offset(fields["started_at"]):
+        ctx.started_offset = started_at.tzinfo
     optional = {key: _optional_timestamp(fields, key, ctx) for key in OPTIONAL_TIMESTAMPS}
+    if values.is_blank(fields.get("resolved_at")):
+        name = _written_name("resolved_at", settings)
+        ctx.warn("resolved_at", f"no {name}: left out of time to resolve, time to postmortem and overdue "
+                 f"postmortems (add {name} once the incident is closed)")
 
     published_at = optional["published_at"]
+    status = _status(fields, published_at, ctx)
+    is_public = _boolean(fields, "public", ctx)
+    published_to = _choice(fields, "published_to", PUBLISHED_TO, "internal", ctx)
+    services = _list(fields, "services", list_separator, ctx)
+    teams = _list(fields, "teams", list_separator, ctx)
+    tags = _list(fields, "tags", list_separator, ctx)
+    root_causes = _root_causes(fields.get("root_causes"), list_separator, ctx)
+    if postmortem_id is None or title is None or level is None or started_at is None:
+        raise ctx.rejection()  # each of them is None only with an error recorded
     postmortem = Postmortem(
         postmortem_id=postmortem_id,
         title=title,
         severity=level,
-        status=_status(fields, published_at, ctx),
-        is_public=_boolean(fields, "public", ctx),
-        published_to=_choice(fields, "published_to", PUBLISHED_TO, "internal", ctx),
+        status=status,
+        is_public=is_public,
+        published_to=published_to,
         started_at=started_at,
         detected_at=optional["detected_at"],
         mitigated_at=optional["mitigated_at"],
-        resolved_at=resolved_at,
+        resolved_at=optional["resolved_at"],
         published_at=published_at,
         is_out_of_order=False,
         source_path=ctx.path,
         source_line=source_line,
         source_format=source_format,
-        services=_list(fields, "services", list_separator, ctx),
-        teams=_list(fields, "teams", list_separator, ctx),
-        tags=_list(fields, "tags", list_separator, ctx),
-        root_causes=_root_causes(fields.get("root_causes"), list_separator, ctx),
+        services=services,
+        teams=teams,
+        tags=tags,
+        root_causes=root_causes,
         extra_json=_extra_json(fields),
     )
     postmortem.is_out_of_order = _check_order(postmortem, ctx)
@@ -140,18 +165,37 @@ def _written_name(key: str, settings: CorpusSettings) -> str:
     return f"{own} ({key})" if own else key
 
 
-def _required_text(fields: Mapping[str, Any], key: str, ctx: FieldContext) -> str:
+def _required_text(fields: Mapping[str, Any], key: str, ctx: FieldContext) -> str | None:
+    """The text of a required key; None when it is missing (reported already) or not text."""
+    if values.is_blank(fields.get(key)):
+        return None
     try:
         return values.scalar_text(fields[key])
     except values.ValueProblem as exc:
-        raise Rejection(f"{key}: {exc}", ctx.line_of(key)) from None
+        ctx.reject(key, f"{key}: {exc}")
+        return None
 
 
-def _required_timestamp(fields: Mapping[str, Any], key: str, ctx: FieldContext) -> dt.datetime:
+def _severity(fields: Mapping[str, Any], ctx: FieldContext) -> str | None:
+    """S1..S4, the corpus default when none is written; None when missing or not understood."""
+    written = fields.get("severity")
+    if values.is_blank(written):
+        return ctx.settings.default_severity
+    level = severity(written)
+    if level is None:
+        ctx.reject("severity", f"severity {written!r} not understood (write S1, S2, S3 or S4; "
+                   "SEV-1, Sev 1, P1 or 1 also work)")
+    return level
+
+
+def _required_timestamp(fields: Mapping[str, Any], key: str, ctx: FieldContext) -> dt.datetime | None:
+    if values.is_blank(fields.get(key)):
+        return None
     try:
         return values.timestamp(fields[key], ctx.settings.tz)
     except values.ValueProblem as exc:
-        raise Rejection(f"{key}: {exc}", ctx.line_of(key)) from None
+        ctx.reject(key, f"{key}: {exc}")
+        return None
 
 
 def _optional_timestamp(fields: Mapping[str, Any], key: str, ctx: FieldContext) -> dt.datetime | None:
@@ -288,7 +332,7 @@ def _check_order(pm: Postmortem, ctx: FieldContext) -> bool:
     wrong += [
         f"resolved_at before {key}"
         for key, at in later[:2]
-        if at is not None and pm.resolved_at < at and key not in wrong
+        if at is not None and pm.resolved_at is not None and pm.resolved_at < at and key not in wrong
     ]
     if not wrong:
         return False

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# C0 and C1 controls (NEL, CSI, ...), line and paragraph separators, and the bidirectional
+# controls that can make a line read other than it is (U+202E and its kin).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def one_line(text: str) -> str:
@@ -97,7 +99,7 @@ class Postmortem:
     started_at: dt.datetime
     detected_at: dt.datetime | None
     mitigated_at: dt.datetime | None
-    resolved_at: dt.datetime
+    resolved_at: dt.datetime | None  # absent: docs/corpus.md section 4.4
     published_at: dt.datetime | None
     is_out_of_order: bool
     source_path: str

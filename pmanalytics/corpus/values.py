@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from pmanalytics.corpus.vocabulary import FALSE_WORDS, TRUE_WORDS
@@ -19,10 +20,12 @@ class ValueProblem(ValueError):
     """A value that cannot be understood; the message says what was expected."""
 
 
-def timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
+def timestamp(value: object, tz: dt.tzinfo, formats: Sequence[str] = ()) -> dt.datetime:
     """An ISO 8601 instant; without an offset it is in `tz`; a date alone is 00:00 in `tz`.
 
-    The result is always time-zone aware and keeps the offset that was written.
+    A trailing ` UTC` or ` GMT` is an offset of zero; `formats` (strptime patterns, the
+    `timestamp_formats` setting) are tried after ISO 8601. The result is always time-zone
+    aware and keeps the offset that was written.
     """
     if isinstance(value, dt.datetime):
         parsed = value
@@ -32,12 +35,7 @@ def timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
         text = str(value).strip()
         if not text:
             raise ValueProblem("empty timestamp")
-        try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueProblem(
-                f"{text!r} is not an ISO 8601 timestamp (write e.g. 2026-03-04T09:12:00+01:00)"
-            ) from None
+        parsed = instant(text, formats)
     if parsed.tzinfo is None:
         parsed = _localize(parsed, tz)
     try:
@@ -49,15 +47,48 @@ def timestamp(value: object, tz: dt.tzinfo) -> dt.datetime:
     return parsed
 
 
-def has_offset(value: object) -> bool:
+def instant(text: str, formats: Sequence[str] = ()) -> dt.datetime:
+    """The instant written in `text`, naive when no offset is written (docs/corpus.md section 2).
+
+    ISO 8601 first, then each strptime pattern of `formats`; either may be followed by
+    ` UTC` or ` GMT`, which then stands for the offset +00:00.
+    """
+    text = text.strip()
+    body, is_utc = _without_utc_suffix(text)
+    for parse in (dt.datetime.fromisoformat, *(_strptime(pattern) for pattern in formats)):
+        try:
+            parsed = parse(body)
+        except ValueError:
+            continue
+        if is_utc:
+            if parsed.tzinfo is not None:
+                raise ValueProblem(f"{text!r} gives two offsets (write one: +01:00 or UTC)")
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed
+    tried = f", nor any of timestamp_formats {list(formats)}" if formats else ""
+    raise ValueProblem(f"{text!r} is not an ISO 8601 timestamp{tried} (write e.g. 2026-03-04T09:12:00+01:00)")
+
+
+def _without_utc_suffix(text: str) -> tuple[str, bool]:
+    head, _, zone = text.rpartition(" ")
+    if head.strip() and zone.upper() in ("UTC", "GMT"):
+        return head.strip(), True
+    return text, False
+
+
+def _strptime(pattern: str) -> Callable[[str], dt.datetime]:
+    return lambda text: dt.datetime.strptime(text, pattern)
+
+
+def has_offset(value: object, formats: Sequence[str] = ()) -> bool:
     """Whether an offset is written on the value (a naive time takes the corpus time zone)."""
     if isinstance(value, dt.datetime):
         return value.tzinfo is not None
     if isinstance(value, dt.date):
         return False
     try:
-        return dt.datetime.fromisoformat(str(value).strip()).tzinfo is not None
-    except ValueError:
+        return instant(str(value), formats).tzinfo is not None
+    except ValueProblem:
         return False
 
 
@@ -71,8 +102,8 @@ def _localize(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     return aware
 
 
-def date(value: object) -> dt.date:
-    """A calendar date (`2026-03-04`); a full timestamp is accepted and its date part kept."""
+def date(value: object, formats: Sequence[str] = ()) -> dt.date:
+    """A calendar date (`2026-03-04`); a full timestamp is accepted and its date part, as written, kept."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -83,8 +114,8 @@ def date(value: object) -> dt.date:
     except ValueError:
         pass
     try:
-        return dt.datetime.fromisoformat(text).date()
-    except ValueError:
+        return instant(text, formats).date()
+    except ValueProblem:
         raise ValueProblem(f"{text!r} is not a date (write e.g. 2026-03-04)") from None
 
 

@@ -99,8 +99,8 @@ FRENCH_HEADINGS = frozenset(
 )
 
 ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "action": ("Action", "Description", "Tâche"),
-    "id": ("ID", "Ref", "Ticket"),
+    "action": ("Action", "Action item", "Description", "Tâche"),
+    "id": ("ID", "Ref", "Ticket", "Bug", "Issue"),
     "type": ("Type", "Horizon"),
     "owner": ("Owner", "Responsable", "Porteur"),
     "due": ("Due", "Due date", "Échéance", "Date limite"),
@@ -110,8 +110,8 @@ ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
 ACTION_COLUMN_INDEX = _index(ACTION_COLUMNS)
 
 ACTION_TYPES: dict[str, tuple[str, ...]] = {
-    "short": ("short-term", "short term", "court terme", "hotfix", "immédiat"),
-    "long": ("long-term", "long term", "long terme", "prévention"),
+    "short": ("short-term", "short term", "court terme", "hotfix", "immédiat", "mitigate", "atténuer"),
+    "long": ("long-term", "long term", "long terme", "prévention", "prevent", "prévenir"),
 }
 ACTION_TYPE_INDEX = _index(ACTION_TYPES)
 

@@ -1,40 +1,70 @@
 """Stage 1: find the files of a corpus and say what each one is (docs/corpus.md sections 1–3).
 
-Nothing is read here but names and sizes. Symbolic links are never followed out of
-the corpus, and folders are walked without following links (no loops). A sub-folder
-that cannot be listed is reported (rejected), never silently left out.
+Nothing is read here but names and sizes, except the first bytes of the rare files that
+may be postmortems saved under another name (`looks_like_postmortem`). Symbolic links are
+never followed out of the corpus, and folders are walked without following links (no
+loops). A sub-folder that cannot be listed is reported (rejected), never silently left out.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from pmanalytics.corpus.fields import Rejection
 from pmanalytics.corpus.records import CorpusFile, FileKind
 from pmanalytics.corpus.settings import SETTINGS_FILE
+from pmanalytics.corpus.vocabulary import SECTION_INDEX, fold
 from pmanalytics.errors import CorpusError
 
 EXPORT_STEMS = ("postmortems", "actions", "incidents")
 EXPORT_SUFFIXES = (".csv", ".json", ".ndjson")
+# names a postmortem is sometimes saved under instead of `.md` (docs/corpus.md section 1, extension)
+OTHER_SUFFIXES = ("", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".txt", ".text")
+NOT_READ_REASON = "looks like a postmortem but is not named *.md"
+NOT_READ_HINT = "rename it to .md"
+PEEK_BYTES = 4096
+_FRONT_MATTER_START = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What `discover_all` found: the files the loader reads, and those it does not read although
+    they look like postmortems (paths, in order)."""
+
+    files: list[CorpusFile]
+    not_read: list[str]
 
 
 def discover(corpus: Path) -> list[CorpusFile]:
     """Every postmortem, export and settings file of the corpus, in path order."""
+    return discover_all(corpus).files
+
+
+def discover_all(corpus: Path) -> Discovery:
+    """`discover`, plus the files that look like postmortems but are not named `*.md`."""
     root = _check_root(corpus)
     found: list[CorpusFile] = []
+    not_read: list[str] = []
     folders = [""]
     while folders:
-        _list_folder(root, folders.pop(), found, folders)
+        _list_folder(root, folders.pop(), found, folders, not_read)
     found.sort(key=lambda f: f.path)
-    return found
+    not_read.sort()
+    return Discovery(found, not_read)
 
 
-def _list_folder(root: Path, relative_dir: str, found: list[CorpusFile], folders: list[str]) -> None:
+def _list_folder(
+    root: Path, relative_dir: str, found: list[CorpusFile], folders: list[str], not_read: list[str]
+) -> None:
     """Add the files of one folder to `found` and its sub-folders to `folders`; a folder that
     cannot be listed is added as an entry that will be rejected with the reason (`link_escapes`).
+    A file that looks like a postmortem under another name goes to `not_read`.
 
     As `os.walk` without following links: a link to a folder is neither listed nor walked.
     A corpus of 100,000 files spends most of its listing time in `stat`: nothing else here
@@ -56,6 +86,8 @@ def _list_folder(root: Path, relative_dir: str, found: list[CorpusFile], folders
                 kind = _kind(entry.name, not relative_dir, in_skipped_dir)
                 if kind is not None:
                     found.append(_describe(entry, prefix + entry.name, kind))
+                elif not in_skipped_dir and looks_like_postmortem(entry):
+                    not_read.append(printable_path(prefix + entry.name))
     except OSError as error:
         if relative_dir and not in_skipped_dir:  # the root was checked before
             found.append(CorpusFile(path=printable_path(relative_dir + "/"), absolute=os.fsdecode(
@@ -94,6 +126,46 @@ def _kind(name: str, at_root: bool, in_skipped_dir: bool) -> FileKind | None:
         if stem in EXPORT_STEMS and f".{suffix}" in EXPORT_SUFFIXES:
             return "export"
     return None
+
+
+def looks_like_postmortem(entry: os.DirEntry[str]) -> bool:
+    """A file the loader does not read that is probably a postmortem saved under another name:
+    not hidden nor `_`-prefixed, no README, a plain file (never a link) named without an
+    extension or `.markdown`, `.txt`… (OTHER_SUFFIXES), whose first 4 KB are UTF-8 text that
+    opens with front matter or has a heading of a postmortem section (`## Timeline`, `## Root
+    causes`…, docs/corpus.md section 1.3): a Makefile's `# comment` is no postmortem.
+    """
+    name = entry.name
+    stem, dot, suffix = name.lower().rpartition(".")
+    if not dot or not stem:
+        stem, suffix = name.lower(), ""
+    elif f".{suffix}" not in OTHER_SUFFIXES:
+        return False
+    if name.startswith(("_", ".")) or stem == "readme":
+        return False
+    try:
+        if not entry.is_file(follow_symlinks=False):
+            return False
+        with open(entry.path, "rb") as handle:
+            head = handle.read(PEEK_BYTES)
+    except OSError:
+        return False
+    text = _utf8(head)
+    if text is None or "\x00" in text:
+        return False
+    if _FRONT_MATTER_START.match(text):
+        return True
+    return any(fold(match.group(1)) in SECTION_INDEX for match in _HEADING.finditer(text))
+
+
+def _utf8(head: bytes) -> str | None:
+    """The bytes as text, allowing a character cut at the end of the peek; None when not UTF-8."""
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(head) - 3:
+            return head[: exc.start].decode("utf-8")
+        return None
 
 
 def _describe(entry: os.DirEntry[str], relative: str, kind: FileKind) -> CorpusFile:

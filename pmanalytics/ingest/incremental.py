@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 import duckdb
 
 from pmanalytics.corpus.records import Action, CorpusFile, FileResult, Outcome, Problem
+from pmanalytics.database import SCHEMA_VERSION
 from pmanalytics.ingest.store import SETTINGS_KEY
 
 RACY_MARGIN_US = 2_000_000  # files modified this close to the previous load's start are hashed
@@ -87,11 +88,11 @@ def plan_reload(
 
 
 def _same_setup(con: duckdb.DuckDBPyConnection, root: Path, version: str, settings_digest: str) -> bool:
-    """Whether the previous load read this corpus, with these settings and this version."""
+    """Whether the previous load read this corpus, with these settings, this version and this schema."""
     last = con.execute("SELECT corpus_path FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     return (bool(last) and last[0][0] == str(root) and meta.get("pmanalytics_version") == version
-            and meta.get(SETTINGS_KEY) == settings_digest)
+            and meta.get(SETTINGS_KEY) == settings_digest and meta.get("schema_version") == str(SCHEMA_VERSION))
 
 
 def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | None:

@@ -181,6 +181,7 @@ def parse_file(file: CorpusFile, settings: CorpusSettings, root: Path) -> FileRe
             read_export(result, decode(data), settings)
     except Rejection as exc:
         _reject(result, str(exc), exc.line)
+        result.problems.extend(exc.also)  # the file's other problems: all of them in one run
     except RecursionError:
         _reject(result, "nested too deeply to read", None)
     return result

@@ -28,7 +28,7 @@ from pmanalytics import __version__
 from pmanalytics.corpus.records import CorpusFile, FileResult, PostmortemRef, Problem
 from pmanalytics.corpus.settings import CorpusSettings, read_settings, settings_path
 from pmanalytics.database import resolve_db_path
-from pmanalytics.ingest.discover import discover
+from pmanalytics.ingest.discover import discover_all
 from pmanalytics.ingest.incremental import Plan, encode_result, is_cached, plan_reload
 from pmanalytics.ingest.parse import Batch, Progress, parse_batches
 from pmanalytics.ingest.store import Build, LoadRecord, rebuild, settings_sha256
@@ -57,6 +57,12 @@ class LoadReport:
     duration_seconds: float
     settings: CorpusSettings
     files_read: int = 0  # files read and parsed: all of them, unless a reload found most unchanged
+    not_read_paths: tuple[str, ...] = ()  # files that look like postmortems but are not *.md (docs/corpus.md 1)
+
+    @property
+    def not_read(self) -> int:
+        """How many files look like postmortems but are not read, not being named `*.md`."""
+        return len(self.not_read_paths)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -87,7 +93,8 @@ def load(
     corpus, override = Path(corpus), _path(settings)
     db_path = resolve_db_path(db)
     with _collector_paused():
-        files = discover(corpus)
+        discovery = discover_all(corpus)
+    files = discovery.files
     corpus_settings = read_settings(corpus, override)
     root = corpus.resolve()
     read = _Reader(corpus_settings, root, workers, progress, on_total)
@@ -109,6 +116,7 @@ def load(
             duration_seconds=time.monotonic() - started,
             settings=corpus_settings,
             files_read=files_read,
+            not_read_paths=tuple(discovery.not_read),
         )
         build.finish(_record(report))
     return report
@@ -246,7 +254,7 @@ def check_blameless(
     from pmanalytics.lint.blameless import blameless_findings
 
     with _throwaway_load(corpus, settings, workers, None) as (report, db_path), open_database(db_path) as db:
-        findings = blameless_findings(*(db.table(name) for name in BLAMELESS_TABLES))
+        findings = blameless_findings(*(db.table(name) for name in BLAMELESS_TABLES), corpus=report.corpus_path)
     return report, findings
 
 

@@ -23,7 +23,7 @@ CREATE TABLE postmortems (
     started_at TIMESTAMPTZ NOT NULL,
     detected_at TIMESTAMPTZ,
     mitigated_at TIMESTAMPTZ,
-    resolved_at TIMESTAMPTZ NOT NULL,
+    resolved_at TIMESTAMPTZ,
     published_at TIMESTAMPTZ,
     is_out_of_order BOOLEAN NOT NULL,
     lang VARCHAR,

@@ -459,9 +459,16 @@ class Build:
                 "SELECT path, line, level, message, field FROM load_problems ORDER BY path, rowid"
             ).fetchall()
         )
+        # a rejected Markdown file counts once, whatever number of errors it has; an export, per row
+        ((rejected,),) = self.con.execute("""
+            SELECT count(*) FILTER (f.path IS NULL) + count(DISTINCT p.path) FILTER (f.path IS NOT NULL)
+            FROM load_problems p
+            LEFT JOIN (SELECT DISTINCT path FROM files WHERE kind = 'postmortem') f ON f.path = p.path
+            WHERE p.level = 'error'
+        """).fetchall()
         return Summary(
             loaded=int(loaded),
-            rejected=sum(1 for p in problems if p.level == "error"),
+            rejected=int(rejected),
             skipped=int(skipped),
             warnings=sum(1 for p in problems if p.level == "warning"),
             problems=problems,

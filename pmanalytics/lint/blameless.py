@@ -34,10 +34,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from pmanalytics.corpus.document import decode, split_front_matter
+from pmanalytics.corpus.fields import Rejection
 from pmanalytics.corpus.markdown import FENCE, HEADING, ITEM, QUOTE, ROW, TEXT, cell_spans, classify, scan, task
 from pmanalytics.corpus.vocabulary import fold
 from pmanalytics.lint import blameless_rules
@@ -779,6 +782,8 @@ def blameless_findings(
     root_causes: pd.DataFrame,
     timeline: pd.DataFrame,
     lessons: pd.DataFrame,
+    *,
+    corpus: str | Path | None = None,
 ) -> pd.DataFrame:
     """Every blaming sentence of the postmortems, with where it is and a systemic rewording.
 
@@ -791,7 +796,9 @@ def blameless_findings(
     Columns: postmortem_id, source_path, line (the section's `source_line` plus the line
     inside its body, the event's `source_line`, or None when unknown; best effort: the
     stored body has lost the blank lines right after its heading, so such a section's lines
-    come out that many lines early), where ("title", "front matter: summary",
+    come out that many lines early; a text of the front matter — title, free-text key, root
+    cause — gets the line where the sentence is written when `corpus`, the folder the
+    `source_path`s are relative to, is given, else None), where ("title", "front matter: summary",
     "section: <heading>", "root cause summary", "root cause category", "timeline event",
     "lesson (<kind>)"), rule, sentence, suggestion, and sentence_redacted (the sentence
     with participants' names, and name-like subjects of blame, replaced by "[name]": the
@@ -813,10 +820,13 @@ def blameless_findings(
                                     for s in pm_sections])
         variants = _name_variants(people)
         own: list[dict[str, Any]] = []
+        front = _FrontMatterLines(corpus, path)
 
         def add(where: str, line: int | None, hit: _Hit, pm_id: Any = pm_id, path: Any = path,
-                own: list[dict[str, Any]] = own) -> None:
+                own: list[dict[str, Any]] = own, front: _FrontMatterLines = front) -> None:
             finding = hit.finding
+            if line is None and (where in _FRONT_MATTER_PLACES or where.startswith("front matter: ")):
+                line = front.line_of(finding.sentence)
             own.append({
                 "postmortem_id": pm_id, "source_path": path, "line": line, "where": where,
                 "rule": finding.rule, "sentence": finding.sentence, "suggestion": finding.suggestion,
@@ -880,6 +890,39 @@ def blameless_findings(
 
 
 _TEXT_KEYS = _DATA.word_set("front_matter_texts")
+_FRONT_MATTER_PLACES = ("title", "root cause summary", "root cause category")
+
+
+class _FrontMatterLines:
+    """Where a sentence of a postmortem's front matter is written: the file is read on the first
+    question only, and a file that cannot be read (gone, changed) answers None."""
+
+    def __init__(self, corpus: str | Path | None, path: Any) -> None:
+        self._file = Path(corpus) / path if corpus is not None and isinstance(path, str) else None
+        self._lines: list[str] | None = None
+
+    def line_of(self, sentence: str) -> int | None:
+        """The first front-matter line holding the sentence's first words (the first four, else
+        fewer: a long value may be folded over several lines), numbered in the file."""
+        lines = self._read()
+        words = sentence.split()
+        for count in (4, 2, 1):
+            start = " ".join(words[:count])
+            for number, line in enumerate(lines, start=2):  # line 1 is the opening '---'
+                if start and start in " ".join(line.split()):
+                    return number
+        return None
+
+    def _read(self) -> list[str]:
+        if self._lines is None:
+            self._lines = []
+            if self._file is not None:
+                try:
+                    front, _, _ = split_front_matter(decode(self._file.read_bytes()))
+                except (OSError, Rejection):
+                    return self._lines
+                self._lines = front.split("\n")
+        return self._lines
 
 
 def _front_matter_texts(extra_json: Any) -> Iterator[tuple[str, str]]:

@@ -119,8 +119,11 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition(
         "backlog", "Open-action backlog", "Stock d'actions ouvertes",
-        "Actions not done at the end of each month, and how many of them were past due.",
-        "Actions non faites à la fin de chaque mois, et combien étaient en retard.",
+        "Actions not done at the end of each month of the period, and how many of them were past due: every "
+        "open action, whatever the quarter of its incident (the filters still choose the postmortems).",
+        "Actions non faites à la fin de chaque mois de la période, et combien étaient en retard : toutes "
+        "les actions ouvertes, quel que soit le trimestre de leur incident (les filtres choisissent "
+        "toujours les postmortems).",
     ),
     Definition(
         "root_causes", "Root causes", "Causes profondes",
@@ -145,12 +148,19 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition(
         "trend", "Change against the previous quarter", "Évolution sur le trimestre précédent",
-        "The difference with the previous quarter, with a 95 % bootstrap interval. When the interval "
-        "includes zero the change is 'not distinguishable from noise': with 50–300 incidents a "
-        "quarter, a 10 % move of a median is usually noise.",
-        "L'écart avec le trimestre précédent, avec un intervalle bootstrap à 95 %. Quand l'intervalle "
-        "contient zéro, l'évolution est « indiscernable du bruit » : avec 50 à 300 incidents par "
-        "trimestre, une variation de 10 % d'une médiane est le plus souvent du bruit.",
+        "The difference with the previous quarter taken at the same age (2026Q3 as of August 15, 45 "
+        "days in, against 2026Q2 as of May 16), with a 95 % interval: Newcombe's score interval for "
+        "rates, which holds at 0 % and 100 % (for the completion rate, widened because the actions of "
+        "a postmortem tend to be done together), a bootstrap over postmortems for medians. Verdict: "
+        "'too few' under 10 incidents, postmortems or actions on either side (nothing is claimed); "
+        "'noise' when the interval includes zero; otherwise better or worse.",
+        "L'écart avec le trimestre précédent pris au même âge (2026Q3 au 15 août, 45 jours après son "
+        "début, contre 2026Q2 au 16 mai), avec un intervalle à 95 % : l'intervalle de score de "
+        "Newcombe pour les taux, qui tient à 0 % et à 100 % (pour le taux d'actions faites, élargi "
+        "car les actions d'un postmortem sont souvent faites ensemble), un bootstrap sur les "
+        "postmortems pour les médianes. Verdict : « trop peu » sous 10 incidents, postmortems ou "
+        "actions d'un côté (rien n'est affirmé) ; « bruit » quand l'intervalle contient zéro ; sinon "
+        "mieux ou moins bien.",
     ),
     Definition(
         "left_out", "Left out", "Écartés",

@@ -2,7 +2,8 @@
 
 Never a bare mean: per-group median and p90, and the raw durations for an ECDF or a
 log-scale histogram. A duration whose end is after as_of is not known yet; a negative
-one (timestamps out of order) is left out and counted.
+one (timestamps out of order) is left out and counted, and so is a postmortem without
+resolved_at in time to resolve (docs/corpus.md section 4.4).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ STAGES = {"detect": "detected_at", "mitigate": "mitigated_at", "resolve": "resol
 
 
 def _stage_rows(by_key: str, join: str) -> str:
+    """One row per known duration; the resolve stage also has the postmortems without resolved_at,
+    with minutes NULL, to be counted as left out."""
     selects = [
         f"""SELECT '{stage}' AS stage, {by_key} AS group_key, p.postmortem_id,
                    (epoch(p.{column}) - epoch(p.started_at)) / 60 AS minutes
-            FROM scoped_postmortems p {join} WHERE p.{column} <= $as_of"""
+            FROM scoped_postmortems p {join}
+            WHERE p.{column} <= $as_of {"OR p.resolved_at IS NULL" if stage == "resolve" else ""}"""
         for stage, column in STAGES.items()
     ]
     return "stage_rows AS (" + " UNION ALL ".join(selects) + ")"
@@ -48,7 +52,26 @@ def stage_duration_summary(db: Database, scope: Scope, by: str = "period") -> pd
                count(*) FILTER (minutes >= 0) AS n,
                quantile_cont(minutes, 0.5) FILTER (minutes >= 0) AS median_minutes,
                quantile_cont(minutes, 0.9) FILTER (minutes >= 0) AS p90_minutes,
-               count(*) FILTER (minutes < 0) AS left_out
+               count(*) FILTER (minutes < 0 OR minutes IS NULL) AS left_out
         FROM stage_rows GROUP BY stage, group_key
         ORDER BY CASE stage WHEN 'detect' THEN 1 WHEN 'mitigate' THEN 2 ELSE 3 END, group_key
     """, scope, tz=scope.timezone)
+
+
+def time_to_resolve_by_service(db: Database, scope: Scope, limit: int = 10) -> pd.DataFrame:
+    """Median and p90 time to resolve of the `limit` services with the most resolved incidents.
+
+    The busiest services, not the slowest, so that a service with one slow incident does not
+    crowd out the ones a team lives with; slowest median first. Columns: service_name, n,
+    median_minutes, p90_minutes.
+    """
+    key, join = dimension("service")
+    return run(db, _stage_rows(key, join) + """,
+        per_service AS (
+            SELECT group_key AS service_name, count(*) AS n,
+                   quantile_cont(minutes, 0.5) AS median_minutes, quantile_cont(minutes, 0.9) AS p90_minutes
+            FROM stage_rows WHERE stage = 'resolve' AND minutes >= 0
+            GROUP BY group_key ORDER BY n DESC, service_name LIMIT $limit
+        )
+        SELECT * FROM per_service ORDER BY median_minutes DESC, service_name
+    """, scope, limit=limit)

@@ -8,6 +8,7 @@ group by owner *team*: an owner that is not one of the corpus's teams is shown a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from pmanalytics.database import Database
 from pmanalytics.metrics.groups import quarter_label
 from pmanalytics.metrics.headline import ACTIONS_AS_OF
-from pmanalytics.metrics.scope import Scope, run
+from pmanalytics.metrics.scope import ALL_TIME, Scope, run
 
 OWNER_TEAM = """CASE WHEN a.owner IS NULL THEN '(no owner)'
                      WHEN a.owner IN (SELECT team_name FROM teams) THEN a.owner
@@ -57,28 +58,30 @@ def actions_by(db: Database, scope: Scope, by: str = "owner_team") -> pd.DataFra
 def completion_at_ages(db: Database, scope: Scope, ages: Sequence[int] = (30, 60, 90)) -> pd.DataFrame:
     """Share of a cohort's actions done within N days of its postmortem, per cohort quarter.
 
-    A cohort is only judged at an age it has reached by as_of, so young quarters are not
-    compared with old ones. Columns: cohort, age_days, eligible, done_within, share (NULL
-    when no action of the cohort is that old yet).
+    A cohort is judged at an age only once every one of its actions has reached that age by
+    as_of: a share over the few actions old enough would compare a cohort's first actions
+    with another's whole. Columns: cohort, age_days, actions (the cohort's), eligible (those
+    that age by as_of), done_within, share (NULL until eligible = actions).
     """
     return run(db, ACTIONS_AS_OF + f""",
         ages AS (SELECT unnest($ages) AS age_days),
         judged AS (
             SELECT {quarter_label("p.started_at")} AS cohort, g.age_days, a.*,
-                   a.reference_date + CAST(g.age_days AS INTEGER) <= $as_of_date AS is_old_enough
+                   a.reference_date + CAST(g.age_days AS INTEGER) <= $as_of_date AS is_old_enough,
+                   a.is_done AND (a.closed_date IS NULL
+                                  OR date_diff('day', a.reference_date, a.closed_date) <= g.age_days)
+                       AS is_done_within
             FROM scoped_actions a JOIN scoped_postmortems p USING (postmortem_id) CROSS JOIN ages g
+        ),
+        counted AS (
+            SELECT cohort, age_days, count(*) AS actions,
+                   count(*) FILTER (is_old_enough) AS eligible,
+                   count(*) FILTER (is_old_enough AND is_done_within) AS done_within
+            FROM judged GROUP BY cohort, age_days
         )
-        SELECT cohort, age_days,
-               count(*) FILTER (is_old_enough) AS eligible,
-               count(*) FILTER (is_old_enough AND is_done
-                                AND (closed_date IS NULL
-                                     OR date_diff('day', reference_date, closed_date) <= age_days)) AS done_within,
-               CASE WHEN count(*) FILTER (is_old_enough) = 0 THEN NULL
-                    ELSE (count(*) FILTER (is_old_enough AND is_done
-                                           AND (closed_date IS NULL
-                                                OR date_diff('day', reference_date, closed_date) <= age_days)))
-                         / (count(*) FILTER (is_old_enough)) END AS share
-        FROM judged GROUP BY cohort, age_days ORDER BY cohort, age_days
+        SELECT cohort, age_days, actions, eligible, done_within,
+               CASE WHEN eligible = actions THEN done_within / actions END AS share
+        FROM counted ORDER BY cohort, age_days
     """, scope, as_of_date=scope.as_of_date, tz=scope.timezone, ages=list(ages))
 
 
@@ -99,38 +102,46 @@ def overdue_actions(db: Database, scope: Scope) -> pd.DataFrame:
 
 
 def backlog_over_time(db: Database, scope: Scope) -> pd.DataFrame:
-    """Open and overdue actions at the end of each month, from the first postmortem to as_of.
+    """Open and overdue actions at the end of each month of the period, up to as_of.
 
-    An action joins the backlog on its postmortem's reference date (publication, else
-    resolution) and leaves it when closed. Columns: month_end, open, overdue.
+    The backlog is every action open at that moment, whatever the period of its incident:
+    the period chooses the months, the filters (severity, service, team) the postmortems.
+    An action joins on its postmortem's reference date (publication by as_of, else
+    resolution, else the start when neither is known) and leaves when done. The months
+    start with the period, or with the first action for all time. Columns: month_end,
+    open, overdue.
     """
     return run(db, """
         actions_life AS (
             SELECT a.status, a.closed_date, a.due_date,
                    CAST(timezone($tz, CASE WHEN p.published_at <= $as_of THEN p.published_at
-                                           ELSE p.resolved_at END) AS DATE) AS opened_date
+                                           ELSE coalesce(p.resolved_at, p.started_at) END) AS DATE) AS opened_date
             FROM actions a JOIN scoped_postmortems p USING (postmortem_id)
             WHERE a.status <> 'cancelled'
         ),
-        bounds AS (SELECT min(opened_date) AS first_day FROM actions_life),
+        -- greatest() skips a NULL: no action at all gives no month
+        bounds AS (SELECT CASE WHEN min(opened_date) IS NOT NULL THEN greatest(min(opened_date), $first_day) END
+                          AS first_day FROM actions_life),
         months AS (
             SELECT CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS month_end
             FROM bounds,
-                 generate_series(date_trunc('month', bounds.first_day), CAST($as_of_date AS TIMESTAMP),
+                 generate_series(date_trunc('month', bounds.first_day), CAST($last_point AS TIMESTAMP),
                                  INTERVAL 1 MONTH) AS t(m)
             WHERE bounds.first_day IS NOT NULL
         ),
-        points AS (SELECT least(month_end, $as_of_date) AS month_end FROM months)
-        SELECT pt.month_end,
-               count(l.status) FILTER (WHERE l.opened_date <= pt.month_end
-                   AND NOT (l.status = 'done' AND (l.closed_date IS NULL OR l.closed_date <= pt.month_end)))
-                   AS open,
-               count(l.status) FILTER (WHERE l.opened_date <= pt.month_end AND l.due_date < pt.month_end
-                   AND NOT (l.status = 'done' AND (l.closed_date IS NULL OR l.closed_date <= pt.month_end)))
-                   AS overdue
-        FROM points pt LEFT JOIN actions_life l ON TRUE
+        points AS (SELECT least(month_end, $last_point) AS month_end FROM months),
+        open_at AS (
+            SELECT pt.month_end, l.due_date
+            FROM points pt JOIN actions_life l
+              ON l.opened_date <= pt.month_end
+             AND NOT (l.status = 'done' AND (l.closed_date IS NULL OR l.closed_date <= pt.month_end))
+        )
+        SELECT pt.month_end, count(o.month_end) AS open,
+               count(o.month_end) FILTER (WHERE o.due_date < pt.month_end) AS overdue
+        FROM points pt LEFT JOIN open_at o USING (month_end)
         GROUP BY pt.month_end ORDER BY pt.month_end
-    """, scope, as_of_date=scope.as_of_date, tz=scope.timezone)
+    """, scope.with_period(ALL_TIME), tz=scope.timezone, first_day=scope.period.first_day,
+        last_point=min(scope.as_of_date, scope.period.end_day - dt.timedelta(days=1)))
 
 
 def open_actions(db: Database, scope: Scope) -> pd.DataFrame:

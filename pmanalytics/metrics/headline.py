@@ -38,6 +38,8 @@ def headline_figures(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def incident_counts(db: Database, scope: Scope) -> dict[str, Any]:
+    """Incidents, postmortems, coverage; an incident without resolved_at has no deadline, so it is
+    never overdue (docs/corpus.md section 4.4; `left_out` lists it)."""
     row = run_rows(db, """
         required AS (
             SELECT *, (severity = 'S1' OR is_public) AS is_required,
@@ -64,6 +66,8 @@ def incident_counts(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
+    """Over the postmortems published by as_of; left out: a negative time, or no resolved_at to
+    start the clock (docs/corpus.md section 4.4)."""
     row = run_rows(db, """
         hours AS (
             SELECT (epoch(published_at) - epoch(resolved_at)) / 3600 AS h
@@ -73,7 +77,7 @@ def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
                quantile_cont(h, 0.5) FILTER (h >= 0) AS median,
                quantile_cont(h, 0.9) FILTER (h >= 0) AS p90,
                count(*) FILTER (h >= 0 AND h <= $deadline_hours) AS within,
-               count(*) FILTER (h < 0) AS left_out
+               count(*) FILTER (h < 0 OR h IS NULL) AS left_out
         FROM hours
     """, scope, deadline_hours=scope.deadline_hours)[0]
     return {
@@ -86,24 +90,32 @@ def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
 
 
 def stage_duration(db: Database, scope: Scope, column: str) -> dict[str, Any]:
-    """Minutes from started_at to `column`, for the ends known by as_of (docs/corpus.md section 4, item 3)."""
+    """Minutes from started_at to `column`, for the ends known by as_of (docs/corpus.md section 4, item 3).
+
+    Left out: a negative duration; for time to resolve, also no resolved_at (section 4.4).
+    Without detected_at or mitigated_at, a postmortem is simply not in those figures.
+    """
     if column not in DURATIONS.values():
         raise ValueError(f"not a stage: {column}")
     row = run_rows(db, f"""
         minutes AS (
             SELECT (epoch({column}) - epoch(started_at)) / 60 AS m
-            FROM scoped_postmortems WHERE {column} <= $as_of
+            FROM scoped_postmortems
+            WHERE {column} <= $as_of OR ({column} IS NULL AND $absent_is_left_out)
         )
         SELECT count(*) FILTER (m >= 0) AS n,
                quantile_cont(m, 0.5) FILTER (m >= 0) AS median,
                quantile_cont(m, 0.9) FILTER (m >= 0) AS p90,
-               count(*) FILTER (m < 0) AS left_out
+               count(*) FILTER (m < 0 OR m IS NULL) AS left_out
         FROM minutes
-    """, scope)[0]
+    """, scope, absent_is_left_out=column == "resolved_at")[0]
     return {"n": int(row["n"]), "median": number(row["median"]), "p90": number(row["p90"]),
             "left_out": int(row["left_out"])}
 
 
+# The days to close of an action count from the date of its postmortem's publication by as_of,
+# else of its resolution; a postmortem with neither gives no reference date (docs/corpus.md
+# section 4.4), so its actions are not in days to close.
 ACTIONS_AS_OF = """
     scoped_actions AS (
         SELECT a.*,

@@ -17,7 +17,8 @@ def time_to_postmortem_by(db: Database, scope: Scope, by: str = "period") -> pd.
     """Median, p90 and within-deadline rate of time to postmortem per group.
 
     Columns: group_key, n, median_hours, p90_hours, within_deadline_rate, left_out.
-    Only postmortems published by as_of count; negative times are left out.
+    Only postmortems published by as_of count; negative times are left out, and so are
+    postmortems without resolved_at, whose clock has no start (docs/corpus.md section 4.4).
     """
     key, join = dimension(by)
     return run(db, f"""
@@ -34,7 +35,7 @@ def time_to_postmortem_by(db: Database, scope: Scope, by: str = "period") -> pd.
                CASE WHEN count(*) FILTER (h >= 0) = 0 THEN NULL
                     ELSE (count(*) FILTER (h >= 0 AND h <= $deadline_hours))
                          / (count(*) FILTER (h >= 0)) END AS within_deadline_rate,
-               count(*) FILTER (h < 0) AS left_out
+               count(*) FILTER (h < 0 OR h IS NULL) AS left_out
         FROM hours GROUP BY group_key ORDER BY group_key
     """, scope, tz=scope.timezone, deadline_hours=scope.deadline_hours)
 
@@ -44,7 +45,8 @@ def publication_times(db: Database, scope: Scope) -> pd.DataFrame:
 
     The input of a Kaplan–Meier curve: columns postmortem_id, severity, hours, is_published.
     A draft counts as "not published after `hours`", so open drafts cannot flatter the median.
-    Postmortems resolved after as_of, or published before they were resolved, are left out.
+    Postmortems resolved after as_of or never (no resolved_at), or published before they were
+    resolved, are left out.
     """
     return run(db, """
         times AS (
@@ -61,7 +63,8 @@ def publication_times(db: Database, scope: Scope) -> pd.DataFrame:
 def overdue_postmortems(db: Database, scope: Scope) -> pd.DataFrame:
     """Required incidents (S1 or public) without a postmortem published by as_of, past the deadline.
 
-    Includes `incidents.*` rows that have no postmortem at all (postmortem_id NULL).
+    Includes `incidents.*` rows that have no postmortem at all (postmortem_id NULL). An incident
+    without resolved_at has no deadline and is never here (docs/corpus.md section 4.4).
     Columns: incident_key, postmortem_id, title, severity, is_public, resolved_at, due_at,
     days_overdue, teams.
     """

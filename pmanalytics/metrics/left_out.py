@@ -15,6 +15,7 @@ REASONS = """
     reasons AS (
         SELECT 'time_to_postmortem' AS figure,
                CASE WHEN NOT coalesce(published_at <= $as_of, FALSE) THEN 'not published by as_of'
+                    WHEN resolved_at IS NULL THEN 'no resolved_at (no clock start)'
                     WHEN published_at < resolved_at THEN 'published before resolved (negative time)'
                     ELSE NULL END AS reason
         FROM scoped_postmortems
@@ -34,10 +35,17 @@ REASONS = """
         FROM scoped_postmortems
         UNION ALL
         SELECT 'time_to_resolve',
-               CASE WHEN resolved_at > $as_of THEN 'resolved after as_of (not known yet)'
+               CASE WHEN resolved_at IS NULL THEN 'no resolved_at'
+                    WHEN resolved_at > $as_of THEN 'resolved after as_of (not known yet)'
                     WHEN resolved_at < started_at THEN 'resolved before started (out of order)'
                     ELSE NULL END
         FROM scoped_postmortems
+        UNION ALL
+        -- over the required incidents not published by as_of: those that can be overdue
+        SELECT 'overdue_postmortems',
+               CASE WHEN resolved_at IS NULL THEN 'no resolved_at (no deadline)' ELSE NULL END
+        FROM scoped_incidents
+        WHERE (severity = 'S1' OR is_public) AND NOT coalesce(published_at <= $as_of, FALSE)
         UNION ALL
         SELECT 'actions',
                CASE WHEN NOT EXISTS (SELECT 1 FROM actions a WHERE a.postmortem_id = p.postmortem_id

@@ -1,8 +1,9 @@
-"""Honest statistics for the figures: survival curves, bootstrap intervals, empirical CDFs.
+"""Honest statistics for the figures: survival curves, intervals of a change, empirical CDFs.
 
 Why these and not plain means: time-to-publish has open drafts (right-censored data),
 so a naive median over published postmortems only is biased low; a change between two
-periods is only worth reporting when it is distinguishable from resampling noise; and a
+periods is only worth reporting when it is distinguishable from noise (a bootstrap for
+medians, Newcombe's score interval for rates, which stays valid at 0 % and 100 %); and a
 distribution is better shown as a CDF than summarised by its mean.
 
 Pure functions on numpy/pandas only: sequences or arrays in, DataFrames (or plain dicts) out.
@@ -10,6 +11,7 @@ Pure functions on numpy/pandas only: sequences or arrays in, DataFrames (or plai
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from statistics import NormalDist
 from typing import Any
@@ -18,7 +20,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-__all__ = ["bootstrap_change", "ecdf", "kaplan_meier", "km_median", "km_quantile"]
+__all__ = [
+    "bootstrap_change",
+    "clustered_rate_difference",
+    "ecdf",
+    "kaplan_meier",
+    "km_median",
+    "km_quantile",
+    "newcombe_difference",
+    "wilson_interval",
+]
 
 KM_COLUMNS = ["time", "at_risk", "events", "censored", "survival", "ci_lower", "ci_upper"]
 KM_CONFIDENCE = 0.95
@@ -240,6 +251,91 @@ def bootstrap_change(
     result["ci_upper"] = float(upper)
     result["is_noise"] = bool(lower <= 0 <= upper)
     return result
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval of a proportion ``successes / n``; stays inside [0, 1], and is not
+    empty at 0 % or 100 % (9 out of 9 is not "certainly 100 %"). Counts may be fractional (an
+    effective sample size, see `clustered_rate_difference`)."""
+    if n <= 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n > 0, got {successes} of {n}")
+    z = _z(confidence)
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    scale = 1 + z * z / n
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def newcombe_difference(
+    successes_1: float, n_1: float, successes_2: float, n_2: float, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """(p1 − p2, lower, upper): Newcombe's hybrid score interval for a difference of two independent
+    proportions, from their Wilson intervals (Newcombe 1998, method 10):
+
+        lower = d − sqrt((p1 − l1)² + (u2 − p2)²),  upper = d + sqrt((u1 − p1)² + (p2 − l2)²).
+    """
+    p_1, p_2 = successes_1 / n_1, successes_2 / n_2
+    low_1, high_1 = wilson_interval(successes_1, n_1, confidence)
+    low_2, high_2 = wilson_interval(successes_2, n_2, confidence)
+    difference = p_1 - p_2
+    lower = difference - math.sqrt((p_1 - low_1) ** 2 + (high_2 - p_2) ** 2)
+    upper = difference + math.sqrt((high_1 - p_1) ** 2 + (p_2 - low_2) ** 2)
+    return difference, lower, upper
+
+
+def _cluster_spread(successes: np.ndarray, sizes: np.ndarray) -> tuple[float, float]:
+    """(clustered variance term, independent variance term) of one side's ratio sum(y) / sum(n):
+    m/(m−1) · Σ(y_i − p·n_i)² and N·p·(1 − p); both 0 with fewer than 2 clusters (nothing to learn)."""
+    if sizes.size < 2:
+        return 0.0, 0.0
+    total = float(sizes.sum())
+    p = float(successes.sum()) / total
+    residuals = successes - p * sizes
+    return sizes.size / (sizes.size - 1) * float(residuals @ residuals), total * p * (1 - p)
+
+
+def _per_cluster(successes: ArrayLike, sizes: ArrayLike, name: str) -> tuple[np.ndarray, np.ndarray]:
+    done = np.asarray(successes, dtype=float).reshape(-1)
+    total = np.asarray(sizes, dtype=float).reshape(-1)
+    if not 0 < done.size == total.size or (total <= 0).any() or (done < 0).any() or (done > total).any():
+        raise ValueError(f"{name}: need one count of successes (0..size) per cluster of size >= 1")
+    return done, total
+
+
+def clustered_rate_difference(
+    successes_1: ArrayLike, sizes_1: ArrayLike, successes_2: ArrayLike, sizes_2: ArrayLike,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
+    """(p1 − p2, lower, upper) for proportions whose units come in clusters (the actions of one
+    postmortem: done or not together far more often than by chance).
+
+    Each side's ``successes[i]`` of ``sizes[i]`` units belong to cluster ``i``. The design effect
+    (Kish) is the variance of the ratio estimator across clusters over the variance of independent
+    units, pooled over both sides (one side at 0 % or 100 % shows no spread and takes the other's),
+    and kept between 1 (independent units) and N/m (a side's units as alike as its clusters are
+    few). Each side then counts N / design effect units, the effective sample size, at its own
+    rate, in `newcombe_difference`: an interval valid at 0 % and 100 % and widened for clustering.
+    """
+    done_1, total_1 = _per_cluster(successes_1, sizes_1, "first side")
+    done_2, total_2 = _per_cluster(successes_2, sizes_2, "second side")
+    spreads = [_cluster_spread(done_1, total_1), _cluster_spread(done_2, total_2)]
+    clustered, independent = sum(s[0] for s in spreads), sum(s[1] for s in spreads)
+    effect = clustered / independent if independent > 0 else 1.0
+    sides = []
+    for done, total in ((done_1, total_1), (done_2, total_2)):
+        units = float(total.sum())
+        side_effect = min(max(effect, 1.0), units / total.size)
+        effective = units / side_effect
+        sides.append((float(done.sum()) / units * effective, effective))
+    (x_1, n_1), (x_2, n_2) = sides
+    return newcombe_difference(x_1, n_1, x_2, n_2, confidence)
 
 
 def ecdf(values: ArrayLike) -> pd.DataFrame:

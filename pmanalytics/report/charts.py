@@ -1,87 +1,161 @@
 """Plotly figures drawn from the DataFrames of `pmanalytics.metrics`; they never query.
 
 Each function takes the DataFrame its figure query returns and gives a figure with a
-title, axis labels and units, in English or French (`lang`). Text shown comes from the
-data as values, never as markup.
+title, axis labels and units, in English or French (`lang`). Rules every chart keeps:
+
+- every text that comes from postmortems (a category, a service, a group, a quarter) goes
+  through `style.safe`, so plotly shows it as written and never as markup;
+- colours come from `style`: one per category, severity and stage, in every chart;
+- quarters run in time order whatever the data's row order;
+- counts have whole-number ticks; durations are shown in minutes, hours or days, whichever reads;
+- a bar at zero or without a value still says so ("0 / 2", "none required").
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
+from pmanalytics.report.formatting import duration_minutes
 from pmanalytics.report.i18n import CHARTS, chart_text
+from pmanalytics.report.style import (
+    DEADLINE_COLOR,
+    SEVERITY_COLORS,
+    category_color,
+    category_rank,
+    duration_scale,
+    duration_ticks,
+    safe,
+    severity_color,
+    stage_color,
+)
 
-DEADLINE_COLOR = "#d62728"
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5")
+BAR_COLOR = "#1f77b4"
+_QUARTER = re.compile(r"^(\d+)Q([1-4])$")
 
 
 def _stage_name(stage: str, lang: str) -> str:
     key = f"stage_{stage}"
-    return chart_text(key, lang) if key in CHARTS else stage
+    return chart_text(key, lang) if key in CHARTS else safe(stage)
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+def _quarters(labels: Iterable[Any]) -> list[str]:
+    """Quarter labels once each, in time order (anything else after them, by name)."""
+    def key(label: str) -> tuple[int, int, str]:
+        match = _QUARTER.match(label)
+        return (int(match.group(1)), int(match.group(2)), "") if match else (10_000, 0, label)
+
+    return sorted({str(label) for label in labels}, key=key)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 420) -> go.Figure:
     fig.update_layout(
-        title={"text": title}, xaxis_title=x, yaxis_title=y, template="plotly_white",
+        title={"text": safe(title)}, xaxis_title=x, yaxis_title=y, template="plotly_white",
         margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.2},
-        height=420,
+        height=height, autosize=True,
     )
     return fig
 
 
+def _count_axis(fig: go.Figure, axis: str, largest: Any) -> None:
+    """Whole-number ticks from 0 on a count axis (no "0.5 actions")."""
+    settings: dict[str, Any] = {"tickformat": ",d", "rangemode": "tozero"}
+    if _is_missing(largest) or float(largest) <= 5:
+        settings["dtick"] = 1
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+
+
+def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[safe(q) for q in quarters])
+
+
 def time_to_postmortem_curve(curve: pd.DataFrame, deadline_hours: float = 72.0, title: str | None = None,
                              lang: str = "en") -> go.Figure:
-    """A Kaplan–Meier curve (columns time, survival, ci_lower, ci_upper) with the deadline."""
+    """A Kaplan–Meier curve (columns time in hours, survival, ci_lower, ci_upper) with the deadline,
+    on an axis in hours or days, whichever reads for the longest time and the deadline."""
+    largest = max([deadline_hours, *curve["time"].dropna()]) * 60
+    unit, per_unit = duration_scale(largest)
+    x = curve["time"] * 60 / per_unit
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=curve["time"], y=curve["ci_upper"], mode="lines", line={"width": 0, "shape": "hv"},
+    fig.add_trace(go.Scatter(x=x, y=curve["ci_upper"], mode="lines", line={"width": 0, "shape": "hv"},
                              showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=curve["time"], y=curve["ci_lower"], mode="lines", line={"width": 0, "shape": "hv"},
+    fig.add_trace(go.Scatter(x=x, y=curve["ci_lower"], mode="lines", line={"width": 0, "shape": "hv"},
                              fill="tonexty", fillcolor="rgba(31,119,180,0.15)",
-                             name=chart_text("ttp_band", lang)))
-    fig.add_trace(go.Scatter(x=curve["time"], y=curve["survival"], mode="lines", line={"shape": "hv"},
-                             name=chart_text("ttp_line", lang)))
-    fig.add_vline(x=deadline_hours, line_dash="dash", line_color=DEADLINE_COLOR,
+                             name=chart_text("ttp_band", lang), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=x, y=curve["survival"], mode="lines", line={"shape": "hv"}, name=chart_text("ttp_line", lang),
+        hovertext=[f"{duration_minutes(t * 60, lang)}: {s:.0%}" for t, s in zip(curve["time"], curve["survival"],
+                                                                         strict=True)],
+        hoverinfo="text"))
+    fig.add_vline(x=deadline_hours * 60 / per_unit, line_dash="dash", line_color=DEADLINE_COLOR,
                   annotation_text=chart_text("deadline", lang, hours=deadline_hours))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    return _layout(fig, title or chart_text("ttp_title", lang), chart_text("ttp_x", lang),
+    fig.update_xaxes(rangemode="tozero")
+    return _layout(fig, title or chart_text("ttp_title", lang), chart_text("ttp_x", lang, unit=chart_text(unit, lang)),
                    chart_text("ttp_y", lang))
 
 
 def quantiles_by_group(frame: pd.DataFrame, median: str, p90: str, unit: str, title: str,
                        lang: str = "en") -> go.Figure:
-    """Median and p90 bars per group_key (any figure with those two columns)."""
+    """Median and p90 bars per group_key (any figure with those two columns), groups in the frame's order."""
+    groups = [safe(key) for key in frame["group_key"]]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=frame["group_key"].astype(str), y=frame[median], name=chart_text("median", lang)))
-    fig.add_trace(go.Bar(x=frame["group_key"].astype(str), y=frame[p90], name=chart_text("p90", lang)))
+    fig.add_trace(go.Bar(x=groups, y=frame[median], name=chart_text("median", lang)))
+    fig.add_trace(go.Bar(x=groups, y=frame[p90], name=chart_text("p90", lang)))
     fig.update_layout(barmode="group")
-    return _layout(fig, title, "", unit)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=groups)
+    return _layout(fig, title, "", safe(unit))
 
 
 def duration_ecdf(durations: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
-    """ECDF per stage on a log scale (columns stage, minutes): distributions, not means."""
+    """ECDF per stage on a log scale (columns stage, minutes): distributions, not means.
+
+    Ticks read as durations (`30 min`, `4 h`, `2 d`); a duration of 0 is drawn at 0.1 minute."""
     fig = go.Figure()
-    for index, (stage, rows) in enumerate(durations.groupby("stage", sort=False)):
+    for stage, rows in durations.groupby("stage", sort=False):
         values = rows["minutes"].sort_values().to_numpy()
         shares = [(i + 1) / len(values) for i in range(len(values))]
-        fig.add_trace(go.Scatter(x=[max(v, 0.1) for v in values], y=shares, mode="lines",
-                                 line={"shape": "hv", "color": PALETTE[index % len(PALETTE)]},
-                                 name=_stage_name(str(stage), lang)))
-    fig.update_xaxes(type="log")
+        fig.add_trace(go.Scatter(
+            x=[max(v, 0.1) for v in values], y=shares, mode="lines",
+            line={"shape": "hv", "color": stage_color(str(stage))}, name=_stage_name(str(stage), lang),
+            hovertext=[f"{duration_minutes(v, lang)}: {s:.0%}" for v, s in zip(values, shares, strict=True)],
+            hoverinfo="text+name"))
+    known = durations["minutes"].dropna()
+    low, high = (max(float(known.min()), 1.0), float(known.max())) if len(known) else (1.0, 1440.0)
+    ticks, labels = duration_ticks(low, high, lang)
+    fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=labels)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     return _layout(fig, title or chart_text("ecdf_title", lang), chart_text("ecdf_x", lang),
                    chart_text("ecdf_y", lang))
 
 
 def completion_at_ages(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
-    """Lines per age (columns cohort, age_days, share)."""
+    """A line per age (columns cohort, age_days, actions, done_within, share): a point only where the
+    cohort is old enough (share not NULL). A cohort is judged on all its actions at every age, so its
+    number of actions is written once, under its point of the first age; every hover repeats it."""
+    cohorts = _quarters(frame["cohort"])
     fig = go.Figure()
-    for index, (age, rows) in enumerate(frame.groupby("age_days")):
-        fig.add_trace(go.Scatter(x=rows["cohort"], y=rows["share"], mode="lines+markers",
-                                 name=chart_text("ages_trace", lang, age=age),
-                                 line={"color": PALETTE[index % len(PALETTE)]}))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    judged = frame[frame["share"].notna()]
+    for index, (age, rows) in enumerate(judged.groupby("age_days")):
+        rows = rows.assign(order=[cohorts.index(str(c)) for c in rows["cohort"]]).sort_values("order")
+        fig.add_trace(go.Scatter(
+            x=[safe(c) for c in rows["cohort"]], y=rows["share"], mode="lines+markers+text" if index == 0 else
+            "lines+markers", name=chart_text("ages_trace", lang, age=age),
+            text=[chart_text("ages_point", lang, n=n) for n in rows["actions"]] if index == 0 else None,
+            textposition="bottom center",
+            hovertext=[chart_text("ages_hover", lang, cohort=safe(c), done=d, n=n, age=age)
+                       for c, d, n in zip(rows["cohort"], rows["done_within"], rows["actions"], strict=True)],
+            hoverinfo="text"))
+    _quarter_axis(fig, cohorts)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.08])
     return _layout(fig, title or chart_text("ages_title", lang), chart_text("ages_x", lang),
                    chart_text("ages_y", lang))
 
@@ -94,34 +168,100 @@ def backlog(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> 
     fig.add_trace(go.Scatter(x=frame["month_end"], y=frame["overdue"], mode="lines+markers",
                              name=chart_text("overdue", lang),
                              line={"color": DEADLINE_COLOR}))
+    _count_axis(fig, "y", frame["open"].max())
     return _layout(fig, title or chart_text("backlog_title", lang), chart_text("backlog_x", lang),
                    chart_text("backlog_y", lang))
 
 
 def root_cause_trend(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
-    """Share of postmortems citing each category per period (columns period, category, share)."""
-    fig = go.Figure()
-    for index, (category, rows) in enumerate(frame.groupby("category")):
-        fig.add_trace(go.Bar(x=rows["period"], y=rows["share"], name=str(category),
-                             marker_color=PALETTE[index % len(PALETTE)]))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=".0%")
-    return _layout(fig, title or chart_text("trend_title", lang), chart_text("trend_x", lang),
-                   chart_text("trend_y", lang))
+    """A heatmap of the share of postmortems citing each category (rows) per quarter (columns).
+
+    Columns: period, category, postmortems, period_postmortems, share. A category not cited in
+    a quarter of the frame is at 0 there; each cell is labelled with its count."""
+    quarters = _quarters(frame["period"])
+    categories = sorted({str(c) for c in frame["category"]}, key=category_rank)
+    cells = {(str(r["category"]), str(r["period"])): r for r in frame.to_dict("records")}
+    totals = {str(r["period"]): r["period_postmortems"] for r in frame.to_dict("records")}
+    z, text, hover = [], [], []
+    for category in categories:
+        row = [cells.get((category, q)) for q in quarters]
+        z.append([cell["share"] if cell else 0.0 for cell in row])
+        text.append([str(cell["postmortems"]) if cell else "0" for cell in row])
+        hover.append([chart_text("trend_hover", lang, category=safe(category), period=safe(q),
+                                 count=cell["postmortems"] if cell else 0, total=totals[q])
+                      for q, cell in zip(quarters, row, strict=True)])
+    fig = go.Figure(go.Heatmap(
+        x=[safe(q) for q in quarters], y=[safe(c) for c in categories], z=z, text=text,
+        texttemplate="%{text}", hovertext=hover, hoverinfo="text", colorscale="Blues", zmin=0,
+        colorbar={"title": {"text": chart_text("trend_y", lang)}, "tickformat": ".0%"}, xgap=2, ygap=2))
+    _quarter_axis(fig, quarters)
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _layout(fig, title or chart_text("trend_title", lang), chart_text("trend_x", lang), "",
+                   height=max(320, 120 + 30 * len(categories)))
 
 
 def top_recurring(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
-    """Horizontal bars (columns service_name, category, recurring)."""
-    labels = frame["service_name"].astype(str) + " × " + frame["category"].astype(str)
-    fig = go.Figure(go.Bar(x=frame["recurring"], y=labels, orientation="h"))
-    fig.update_yaxes(autorange="reversed")
+    """Horizontal bars (columns service_name, category, recurring), each in its category's colour."""
+    labels = [f"{safe(s)} × {safe(c)}" for s, c in zip(frame["service_name"], frame["category"], strict=True)]
+    fig = go.Figure(go.Bar(x=frame["recurring"], y=labels, orientation="h",
+                           marker_color=[category_color(str(c)) for c in frame["category"]]))
+    fig.update_yaxes(type="category", autorange="reversed")
+    _count_axis(fig, "x", frame["recurring"].max())
     return _layout(fig, title or chart_text("recurring_title", lang), chart_text("recurring_x", lang), "")
 
 
 def coverage(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
     """Share of required incidents with a published postmortem, each bar labelled covered / required
-    (columns group_key, required, covered, coverage, as `learning.coverage_by` returns them)."""
-    fig = go.Figure(go.Bar(x=frame["group_key"].astype(str), y=frame["coverage"],
-                           text=frame["covered"].astype(str) + " / " + frame["required"].astype(str)))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    (columns group_key, required, covered, coverage, as `learning.coverage_by` returns them).
+
+    A bar at 0 keeps its label ("0 / 2"); a group with nothing required has no bar and says so."""
+    groups = [safe(key) for key in frame["group_key"]]
+    fig = go.Figure(go.Bar(
+        x=groups, y=frame["coverage"], textposition="outside", cliponaxis=False,
+        text=[f"{c} / {r}" if r else chart_text("none_required", lang)
+              for c, r in zip(frame["covered"], frame["required"], strict=True)],
+        marker_color=[SEVERITY_COLORS.get(str(key), BAR_COLOR) for key in frame["group_key"]]))
+    for group, required in zip(groups, frame["required"], strict=True):
+        if not required:
+            fig.add_annotation(x=group, y=0, text=chart_text("none_required", lang), showarrow=False,
+                               yanchor="bottom")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=groups)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.1])
     return _layout(fig, title or chart_text("coverage_title", lang), "", chart_text("coverage_y", lang))
+
+
+def incident_volume(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
+    """Stacked bars of incidents per quarter, one colour per severity (columns period, severity, incidents)."""
+    quarters = _quarters(frame["period"])
+    totals = frame.groupby("period")["incidents"].sum()
+    fig = go.Figure()
+    for severity in sorted({str(s) for s in frame["severity"]}):
+        rows = frame[frame["severity"].astype(str) == severity]
+        fig.add_trace(go.Bar(x=[safe(q) for q in rows["period"]], y=rows["incidents"], name=safe(severity),
+                             marker_color=severity_color(severity)))
+    fig.update_layout(barmode="stack", legend_traceorder="normal")  # S1 first, as in the other charts
+    _quarter_axis(fig, quarters)
+    _count_axis(fig, "y", totals.max() if len(totals) else None)
+    return _layout(fig, title or chart_text("volume_title", lang), chart_text("trend_x", lang),
+                   chart_text("volume_y", lang))
+
+
+def time_to_resolve_by_service(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
+    """Median and p90 time to resolve per service, in the frame's order from the top (columns
+    service_name, n, median_minutes, p90_minutes), in minutes, hours or days, whichever reads."""
+    unit, per_unit = duration_scale(float(frame["p90_minutes"].max()) if len(frame) else 0.0)
+    labels = [f"{safe(s)} (n = {n})" for s, n in zip(frame["service_name"], frame["n"], strict=True)]
+    hover = [chart_text("resolve_hover", lang, service=safe(s), median=duration_minutes(m, lang),
+                        p90=duration_minutes(p, lang), n=n)
+             for s, m, p, n in zip(frame["service_name"], frame["median_minutes"], frame["p90_minutes"], frame["n"],
+                                   strict=True)]
+    fig = go.Figure()
+    for column, name in (("median_minutes", "median"), ("p90_minutes", "p90")):
+        fig.add_trace(go.Bar(x=frame[column] / per_unit, y=labels, orientation="h", name=chart_text(name, lang),
+                             text=[duration_minutes(v, lang) for v in frame[column]], textposition="outside",
+                             cliponaxis=False, hovertext=hover, hoverinfo="text"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
+    return _layout(fig, title or chart_text("resolve_title", lang),
+                   f"{chart_text('resolve_x', lang)} ({chart_text(unit, lang)})", "",
+                   height=max(320, 120 + 40 * len(labels)))

@@ -6,6 +6,8 @@ KPI names and the sentence templates of the reports.
 
 from __future__ import annotations
 
+import re
+
 from pmanalytics.languages import LANGUAGES, language  # noqa: F401  (re-exported for the report modules)
 
 TEXT: dict[str, dict[str, str]] = {
@@ -42,59 +44,16 @@ TEXT: dict[str, dict[str, str]] = {
     "blameless_findings": {"en": "Blameless findings", "fr": "Formulations qui blâment"},
     "rejected_files": {"en": "Files rejected at load", "fr": "Fichiers rejetés au chargement"},
     "left_out": {"en": "Left out of the figures", "fr": "Écartés des chiffres"},
-    # KPI names
-    "kpi_coverage": {"en": "Coverage of required incidents", "fr": "Couverture des incidents obligatoires"},
-    "kpi_within_deadline_rate": {"en": "Postmortems within deadline", "fr": "Postmortems dans le délai"},
-    "kpi_median_time_to_postmortem_hours": {"en": "Median time to postmortem", "fr": "Délai médian de postmortem"},
-    "kpi_median_time_to_resolve_minutes": {"en": "Median time to resolve", "fr": "Délai médian de résolution"},
-    "kpi_action_completion_rate": {"en": "Actions completed", "fr": "Actions réalisées"},
-    "kpi_recurrence_rate": {"en": "Recurring incidents", "fr": "Incidents récurrents"},
-    # KPI sentences
-    "kpi_sentence_coverage": {
-        "en": "{value} of the incidents that required a postmortem have one published.",
-        "fr": "{value} des incidents qui exigeaient un postmortem en ont un publié.",
-    },
-    "kpi_sentence_within_deadline_rate": {
-        "en": "{value} of published postmortems came out within {deadline} h of resolution.",
-        "fr": "{value} des postmortems publiés l'ont été moins de {deadline} h après la résolution.",
-    },
-    "kpi_sentence_median_time_to_postmortem_hours": {
-        "en": "Half of the published postmortems took less than {value} after resolution.",
-        "fr": "La moitié des postmortems publiés a pris moins de {value} après la résolution.",
-    },
-    "kpi_sentence_median_time_to_resolve_minutes": {
-        "en": "Half of the incidents were resolved within {value} of the start of impact.",
-        "fr": "La moitié des incidents a été résolue en moins de {value} après le début de l'impact.",
-    },
-    "kpi_sentence_action_completion_rate": {
-        "en": "{value} of corrective actions are done.",
-        "fr": "{value} des actions correctives sont réalisées.",
-    },
-    "kpi_sentence_recurrence_rate": {
-        "en": "{value} of incidents repeat an earlier one on the same service and cause.",
-        "fr": "{value} des incidents répètent un incident antérieur sur le même service et la même cause.",
-    },
-    "change_noise": {
-        "en": "Change against {previous}: {change}, not distinguishable from noise.",
-        "fr": "Évolution sur {previous} : {change}, indiscernable du bruit.",
-    },
-    "change_real": {
-        "en": "Change against {previous}: {change} (95 % interval {low} to {high}), a real {direction}.",
-        "fr": "Évolution sur {previous} : {change} (intervalle à 95 % de {low} à {high}), une {direction} réelle.",
-    },
-    "change_unknown": {
-        "en": "No comparison with {previous}: too few data.",
-        "fr": "Pas de comparaison avec {previous} : trop peu de données.",
-    },
-    "improvement": {"en": "improvement", "fr": "amélioration"},
-    "deterioration": {"en": "deterioration", "fr": "dégradation"},
-    "not_available": {"en": "n/a", "fr": "n.d."},
+    # KPI names (cards)
+    "card_coverage": {"en": "Coverage of required incidents", "fr": "Couverture des incidents obligatoires"},
+    "card_time_to_postmortem": {"en": "Median time to postmortem", "fr": "Délai médian de postmortem"},
+    "card_within_deadline_rate": {"en": "Postmortems within deadline", "fr": "Postmortems dans le délai"},
+    "card_time_to_resolve": {"en": "Median time to resolve", "fr": "Délai médian de résolution"},
+    "card_completion_rate": {"en": "Actions completed", "fr": "Actions réalisées"},
+    "card_recurrence_rate": {"en": "Recurring incidents", "fr": "Incidents récurrents"},
     "yes": {"en": "yes", "fr": "oui"},
     "no": {"en": "no", "fr": "non"},
     "more_rows": {"en": "… and {count} more", "fr": "… et {count} de plus"},
-    "hours": {"en": "{value:.1f} h", "fr": "{value:.1f} h"},
-    "minutes": {"en": "{value:.0f} min", "fr": "{value:.0f} min"},
-    "points": {"en": "{value:+.0f} points", "fr": "{value:+.0f} points"},
     # sentences of sections
     "ttp_sentence": {
         "en": "{published} of {postmortems} postmortems are published; with open drafts counted as "
@@ -104,9 +63,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "median_not_reached": {"en": "(median not reached)", "fr": "(médiane non atteinte)"},
     "quality_sentence": {
-        "en": "Median completeness score {median:.0f}/100 over {n} postmortems; {flagged} with "
+        "en": "Median completeness score {median}/100 over {n} postmortems; {flagged} with "
               "blaming language.",
-        "fr": "Score médian de complétude {median:.0f}/100 sur {n} postmortems ; {flagged} avec "
+        "fr": "Score médian de complétude {median}/100 sur {n} postmortems ; {flagged} avec "
               "des formulations qui blâment.",
     },
     "load_sentence": {
@@ -121,6 +80,95 @@ TEXT: dict[str, dict[str, str]] = {
     "parameters": {"en": "Parameters", "fr": "Paramètres"},
     "generated_at": {"en": "Generated at", "fr": "Généré le"},
     "loaded_at": {"en": "Corpus loaded at", "fr": "Corpus chargé le"},
+    "corpus_path": {"en": "Corpus", "fr": "Corpus"},
+    "files": {"en": "Files", "fr": "Fichiers"},
+    "files_sentence": {"en": "{seen} seen, {loaded} loaded, {rejected} rejected, {skipped} skipped",
+                       "fr": "{seen} vus, {loaded} chargés, {rejected} rejetés, {skipped} ignorés"},
+    "no_load": {"en": "no load recorded", "fr": "aucun chargement enregistré"},
+    "filter_team": {"en": "team", "fr": "équipe"},
+    "filter_service": {"en": "service", "fr": "service"},
+    "filter_severity": {"en": "severity", "fr": "sévérité"},
+    "param_period": {"en": "period", "fr": "période"},
+    "param_as_of": {"en": "as of", "fr": "au"},
+    "param_deadline": {"en": "postmortem deadline", "fr": "délai de postmortem"},
+    "param_lang": {"en": "language", "fr": "langue"},
+    "param_quarters": {"en": "quarters", "fr": "trimestres"},
+    "full_table": {"en": "full table (CSV)", "fr": "tableau complet (CSV)"},
+    # needs attention
+    "h_attention": {"en": "Needs attention", "fr": "À traiter en priorité"},
+    "attention_none": {"en": "Nothing needs attention: no overdue postmortem or action, no recurrence with a fix "
+                               "still open, and no figure worse than {previous}.",
+                       "fr": "Rien à signaler : aucun postmortem ni aucune action en retard, aucune récurrence "
+                             "avec un correctif encore ouvert, et aucun indicateur moins bon qu'en {previous}."},
+    "attention_overdue_postmortems": {
+        "en": "{count} postmortems of required incidents are past their deadline; the oldest, {oldest}, "
+              "by {days}.",
+        "fr": "{count} postmortems d'incidents obligatoires ont dépassé leur délai ; le plus ancien, "
+              "{oldest}, de {days}.",
+    },
+    "attention_overdue_postmortems_one": {
+        "en": "1 postmortem of a required incident is past its deadline: {oldest}, by {days}.",
+        "fr": "1 postmortem d'incident obligatoire a dépassé son délai : {oldest}, de {days}.",
+    },
+    "attention_overdue_actions": {
+        "en": "{count} corrective actions are overdue, most of them in {where}.",
+        "fr": "{count} actions correctives sont en retard, surtout chez {where}.",
+    },
+    "attention_overdue_actions_one": {
+        "en": "1 corrective action is overdue, in {where}.",
+        "fr": "1 action corrective est en retard, chez {where}.",
+    },
+    "attention_missing_postmortems": {
+        "en": "{count} required incidents have no postmortem at all: {where}.",
+        "fr": "{count} incidents obligatoires n'ont aucun postmortem : {where}.",
+    },
+    "attention_missing_postmortems_one": {
+        "en": "1 required incident has no postmortem at all: {where}, {days} past the deadline.",
+        "fr": "1 incident obligatoire n'a aucun postmortem : {where}, {days} après le délai.",
+    },
+    "attention_open_fix": {
+        "en": "{count} incidents recurred while the fix of an earlier one was still open, most often {where}.",
+        "fr": "{count} incidents se sont répétés alors que le correctif d'un incident antérieur était encore "
+              "ouvert, le plus souvent {where}.",
+    },
+    "attention_open_fix_one": {
+        "en": "1 incident recurred while the fix of an earlier one was still open: {where}.",
+        "fr": "1 incident s'est répété alors que le correctif d'un incident antérieur était encore ouvert : "
+              "{where}.",
+    },
+    "attention_worse": {
+        "en": "{kpi} got worse: {value}, against {previous_value} in {previous}.",
+        "fr": "{kpi} s'est dégradé : {value}, contre {previous_value} en {previous}.",
+    },
+    "attention_worse_many": {
+        "en": "Worse than in {previous}: {where}.",
+        "fr": "Moins bons qu'en {previous} : {where}.",
+    },
+    "and_more": {"en": "{names} and {count} more", "fr": "{names} et {count} autres"},
+    # cards
+    "card_incidents": {"en": "Incidents", "fr": "Incidents"},
+    "card_incidents_detail": {"en": "{s1} S1, {public} public", "fr": "{s1} S1, {public} publics"},
+    "card_overdue_postmortems": {"en": "Overdue postmortems", "fr": "Postmortems en retard"},
+    "card_overdue_actions": {"en": "Overdue actions", "fr": "Actions en retard"},
+    "n_incidents": {"en": "n = {n} incidents", "fr": "n = {n} incidents"},
+    "n_required": {"en": "n = {n} required incidents", "fr": "n = {n} incidents obligatoires"},
+    "n_published": {"en": "n = {n} published postmortems", "fr": "n = {n} postmortems publiés"},
+    "n_postmortems": {"en": "n = {n} postmortems", "fr": "n = {n} postmortems"},
+    "n_actions": {"en": "n = {n} actions", "fr": "n = {n} actions"},
+    "n_recurring": {"en": "{count} recurring", "fr": "{count} récurrents"},
+    "previous_value": {"en": "{previous}: {value}", "fr": "{previous} : {value}"},
+    "verdict_too_few": {"en": "too few to compare", "fr": "trop peu pour comparer"},
+    "verdict_noise": {"en": "within noise", "fr": "dans le bruit"},
+    "verdict_better": {"en": "better", "fr": "meilleur"},
+    "verdict_worse": {"en": "worse", "fr": "moins bon"},
+    "difference": {"en": "{difference} (95 % interval {low} to {high})",
+                   "fr": "{difference} (intervalle à 95 % : {low} à {high})"},
+    "days_overdue_words": {"en": "{days} days", "fr": "{days} jours"},
+    "days_overdue_one": {"en": "1 day", "fr": "1 jour"},
+    "empty_period": {
+        "en": "no incident started in {period}; the corpus spans {first} to {last}",
+        "fr": "aucun incident n'a commencé en {period} ; le corpus va du {first} au {last}",
+    },
 }
 
 COLUMNS: dict[str, dict[str, str]] = {
@@ -142,7 +190,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "completion_rate": {"en": "Completion", "fr": "Réalisation"},
     "on_time_rate": {"en": "On time", "fr": "Dans les temps"},
     "overdue": {"en": "Overdue", "fr": "En retard"},
-    "median_days_to_close": {"en": "Median days to close", "fr": "Jours médians pour clore"},
+    "median_days_to_close": {"en": "Median time to close", "fr": "Délai médian de clôture"},
     "action_id": {"en": "Action", "fr": "Action"},
     "description": {"en": "Description", "fr": "Description"},
     "status": {"en": "Status", "fr": "Statut"},
@@ -169,20 +217,29 @@ COLUMNS: dict[str, dict[str, str]] = {
     "started_at": {"en": "Started", "fr": "Début"},
     "score": {"en": "Score", "fr": "Score"},
     "stage": {"en": "Stage", "fr": "Étape"},
-    "median_minutes": {"en": "Median (min)", "fr": "Médiane (min)"},
-    "p90_minutes": {"en": "p90 (min)", "fr": "90e centile (min)"},
+    "median_minutes": {"en": "Median", "fr": "Médiane"},
+    "p90_minutes": {"en": "p90", "fr": "90e centile"},
+    "median_hours": {"en": "Median", "fr": "Médiane"},
+    "p90_hours": {"en": "p90", "fr": "90e centile"},
     "left_out": {"en": "Left out", "fr": "Écartés"},
     "mean_sections": {"en": "Sections (of 6)", "fr": "Sections (sur 6)"},
     "where": {"en": "Where", "fr": "Où"},
     "sentence": {"en": "Sentence", "fr": "Phrase"},
     "services": {"en": "Services", "fr": "Services"},
     "source_path": {"en": "File", "fr": "Fichier"},
+    "service": {"en": "Service", "fr": "Service"},
+    "cause": {"en": "Cause", "fr": "Cause"},
+    "open_then": {"en": "Actions open then", "fr": "Actions ouvertes alors"},
+    "open_now": {"en": "Still open now", "fr": "Encore ouvertes"},
+    "action_type": {"en": "Type", "fr": "Type"},
 }
 
 
 def text(key: str, lang: str, **values: object) -> str:
     """The string `key` in `lang`, with `values` filled in."""
     template = TEXT[key][language(lang)]
+    if lang == "fr":  # the space before ; : ? ! must not let the sign start a line
+        template = re.sub(r" ([;:?!])", "\N{NARROW NO-BREAK SPACE}\\1", template)
     return template.format(**values) if values else template
 
 
@@ -195,7 +252,7 @@ def column(name: str, lang: str) -> str:
 CHARTS: dict[str, dict[str, str]] = {
     "ttp_title": {"en": "Share of postmortems not yet published, by hours since resolution",
                   "fr": "Part des postmortems pas encore publiés, selon les heures depuis la résolution"},
-    "ttp_x": {"en": "hours since the incident was resolved", "fr": "heures depuis la résolution de l'incident"},
+    "ttp_x": {"en": "{unit} since the incident was resolved", "fr": "{unit} depuis la résolution de l'incident"},
     "ttp_y": {"en": "share not yet published", "fr": "part non encore publiée"},
     "ttp_band": {"en": "95 % interval", "fr": "intervalle à 95 %"},
     "ttp_line": {"en": "not yet published", "fr": "pas encore publiés"},
@@ -204,8 +261,8 @@ CHARTS: dict[str, dict[str, str]] = {
     "p90": {"en": "p90", "fr": "90e centile"},
     "ecdf_title": {"en": "Time to detect, mitigate and resolve",
                    "fr": "Délais de détection, d'atténuation et de résolution"},
-    "ecdf_x": {"en": "minutes since impact began (log scale)",
-               "fr": "minutes depuis le début de l'impact (échelle log)"},
+    "ecdf_x": {"en": "time since impact began (log scale)",
+               "fr": "temps depuis le début de l'impact (échelle log)"},
     "ecdf_y": {"en": "share of incidents", "fr": "part des incidents"},
     "stage_detect": {"en": "detect", "fr": "détection"},
     "stage_mitigate": {"en": "mitigate", "fr": "atténuation"},
@@ -227,9 +284,126 @@ CHARTS: dict[str, dict[str, str]] = {
     "recurring_x": {"en": "recurring postmortems", "fr": "postmortems récurrents"},
     "coverage_title": {"en": "Coverage of required incidents", "fr": "Couverture des incidents obligatoires"},
     "coverage_y": {"en": "covered / required", "fr": "couverts / obligatoires"},
+    "none_required": {"en": "none required", "fr": "aucun obligatoire"},
+    "minutes": {"en": "minutes", "fr": "minutes"},
+    "hours": {"en": "hours", "fr": "heures"},
+    "days": {"en": "days", "fr": "jours"},
+    "ages_point": {"en": "n = {n}", "fr": "n = {n}"},
+    "ages_hover": {"en": "{cohort}: {done} of {n} actions done within {age} days",
+                   "fr": "{cohort} : {done} actions sur {n} faites en {age} jours"},
+    "trend_hover": {"en": "{category}, {period}: {count} of {total} postmortems",
+                    "fr": "{category}, {period} : {count} postmortems sur {total}"},
+    "volume_title": {"en": "Incidents per quarter, by severity", "fr": "Incidents par trimestre, par sévérité"},
+    "volume_y": {"en": "incidents", "fr": "incidents"},
+    "resolve_title": {"en": "Time to resolve, for the services with the most incidents",
+                      "fr": "Délai de résolution, pour les services qui ont le plus d'incidents"},
+    "resolve_x": {"en": "time to resolve", "fr": "délai de résolution"},
+    "resolve_hover": {"en": "{service}: median {median}, p90 {p90} (n = {n})",
+                      "fr": "{service} : médiane {median}, 90e centile {p90} (n = {n})"},
 }
 
 
 def chart_text(key: str, lang: str, **values: object) -> str:
     template = CHARTS[key][language(lang)]
     return template.format(**values) if values else template
+
+
+# Values stored in English in the database, shown in the report's language: root-cause
+# categories (French names of docs/corpus.md section 1.2), statuses, action types, owner
+# placeholders, blameless rules, figures and the reasons a figure left a postmortem out.
+VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "category": {
+        "config": {"en": "config", "fr": "configuration"},
+        "deployment": {"en": "deployment", "fr": "déploiement"},
+        "software": {"en": "software", "fr": "logiciel"},
+        "capacity": {"en": "capacity", "fr": "capacité"},
+        "dependency": {"en": "dependency", "fr": "dépendance"},
+        "infrastructure": {"en": "infrastructure", "fr": "infrastructure"},
+        "data": {"en": "data", "fr": "données"},
+        "security": {"en": "security", "fr": "sécurité"},
+        "monitoring": {"en": "monitoring", "fr": "supervision"},
+        "communication": {"en": "communication", "fr": "communication"},
+        "process": {"en": "process", "fr": "processus"},
+        "tech-debt": {"en": "tech debt", "fr": "dette technique"},
+        "other": {"en": "other", "fr": "autre"},
+    },
+    "status": {
+        "open": {"en": "open", "fr": "ouverte"},
+        "in_progress": {"en": "in progress", "fr": "en cours"},
+        "done": {"en": "done", "fr": "réalisée"},
+        "cancelled": {"en": "cancelled", "fr": "annulée"},
+        "unknown": {"en": "not understood", "fr": "non reconnu"},
+        "draft": {"en": "draft", "fr": "brouillon"},
+        "review": {"en": "in review", "fr": "en relecture"},
+        "published": {"en": "published", "fr": "publié"},
+    },
+    "action_type": {
+        "short": {"en": "short term", "fr": "court terme"},
+        "long": {"en": "long term", "fr": "long terme"},
+        "(no type)": {"en": "(no type)", "fr": "(sans type)"},
+    },
+    "team": {
+        "(other owner)": {"en": "(other owner)", "fr": "(autre responsable)"},
+        "(no owner)": {"en": "(no owner)", "fr": "(sans responsable)"},
+    },
+    "rule": {
+        "human-error": {"en": "human error", "fr": "erreur humaine"},
+        "forgot": {"en": "forgot", "fr": "oubli"},
+        "should-have": {"en": "should have", "fr": "aurait dû"},
+        "negligence": {"en": "negligence", "fr": "négligence"},
+        "careless": {"en": "careless", "fr": "inattention"},
+        "fault-of": {"en": "fault of", "fr": "faute de"},
+        "blame": {"en": "blame", "fr": "reproche"},
+        "failed-to": {"en": "failed to", "fr": "n'a pas su"},
+        "named-person": {"en": "person named", "fr": "personne nommée"},
+    },
+    "figure": {
+        "actions": {"en": "actions", "fr": "actions"},
+        "recurrence": {"en": "recurrence", "fr": "récurrence"},
+        "time_to_detect": {"en": "time to detect", "fr": "délai de détection"},
+        "time_to_mitigate": {"en": "time to mitigate", "fr": "délai d'atténuation"},
+        "time_to_postmortem": {"en": "time to postmortem", "fr": "délai de postmortem"},
+        "time_to_resolve": {"en": "time to resolve", "fr": "délai de résolution"},
+        "overdue_postmortems": {"en": "overdue postmortems", "fr": "postmortems en retard"},
+    },
+    "reason": {
+        "not published by as_of": {"en": "not published by the report date", "fr": "non publié à la date du rapport"},
+        "published before resolved (negative time)": {
+            "en": "published before resolved (negative time)", "fr": "publié avant la résolution (délai négatif)"},
+        "no detected_at": {"en": "no detection time", "fr": "pas d'heure de détection"},
+        "detected after as_of (not known yet)": {
+            "en": "detected after the report date (not known yet)", "fr": "détecté après la date du rapport"},
+        "detected before started (out of order)": {
+            "en": "detected before it started (out of order)", "fr": "détecté avant le début (dates incohérentes)"},
+        "no mitigated_at": {"en": "no mitigation time", "fr": "pas d'heure d'atténuation"},
+        "mitigated after as_of (not known yet)": {
+            "en": "mitigated after the report date (not known yet)", "fr": "atténué après la date du rapport"},
+        "mitigated before started (out of order)": {
+            "en": "mitigated before it started (out of order)", "fr": "atténué avant le début (dates incohérentes)"},
+        "no resolved_at": {"en": "no resolution time", "fr": "pas d'heure de résolution"},
+        "no resolved_at (no clock start)": {"en": "no resolution time (the clock has no start)",
+                                            "fr": "pas d'heure de résolution (le délai n'a pas de début)"},
+        "no resolved_at (no deadline)": {"en": "no resolution time (no deadline)",
+                                         "fr": "pas d'heure de résolution (pas d'échéance)"},
+        "resolved after as_of (not known yet)": {
+            "en": "resolved after the report date (not known yet)", "fr": "résolu après la date du rapport"},
+        "resolved before started (out of order)": {
+            "en": "resolved before it started (out of order)", "fr": "résolu avant le début (dates incohérentes)"},
+        "no action (or only cancelled ones)": {
+            "en": "no action (or only cancelled ones)", "fr": "aucune action (ou seulement annulées)"},
+        "no service": {"en": "no service", "fr": "aucun service"},
+        "no root cause other than other": {
+            "en": "no root cause other than \"other\"", "fr": "aucune cause autre que « autre »"},
+    },
+}
+
+
+def value_name(kind: str, value: str, lang: str) -> str:
+    """A stored value (a category, a status…) in `lang`; a value of the corpus's own stays as written."""
+    names = VALUES[kind].get(value)
+    return names[language(lang)] if names else value
+
+
+def category_name(category: str, lang: str) -> str:
+    """A root-cause category in `lang`: `deployment` → `déploiement` (docs/corpus.md section 1.2)."""
+    return value_name("category", category, lang)

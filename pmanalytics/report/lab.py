@@ -1,4 +1,4 @@
-"""`pmanalytics lab`: JupyterLab on the project's notebooks, with the database ready.
+"""`pmanalytics lab`: JupyterLab on the packaged notebooks, with the database ready.
 
 The database path goes to the notebooks through `$PMANALYTICS_DB`, the same default the
 CLI uses, so `open_database()` in any notebook finds it.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmanalytics.database import DB_ENV, open_database, resolve_db_path
+from pmanalytics.extras import require_extra
 from pmanalytics.report.runner import notebooks_folder
 
 
@@ -26,6 +27,7 @@ def prepare_lab(
     open_browser: bool = True,
 ) -> LabLaunch:
     """Load `corpus` when given, check the database opens, and build the JupyterLab command."""
+    require_extra("lab", "pmanalytics lab")
     path = resolve_db_path(db).resolve()
     if corpus is not None:
         from pmanalytics.ingest.pipeline import load

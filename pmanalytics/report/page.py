@@ -1,9 +1,11 @@
 """What the notebooks call: each report section as one method that displays itself.
 
 Notebooks hold no SQL and no business logic: a cell is `report.learning()`. Every piece
-of text that comes from postmortems is HTML-escaped here (tables through pandas with
-`escape=True`, sentences through `html.escape`), and charts are shown as plotly HTML
-that needs plotly.js once on the page (`render` embeds it in the HTML report).
+of text that comes from postmortems is HTML-escaped here (`html.escape` on every cell and
+sentence), and charts are shown as plotly HTML that needs plotly.js once on the page
+(`render` embeds it in the HTML report). Numbers, durations and dates are written by
+`report.formatting`, so no report shows `nan`, `None` or a raw timestamp; a table shows
+at most `MAX_ROWS` rows and links to the whole of it, written as CSV beside the page.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import math
-from collections.abc import Hashable, Mapping
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,31 +26,64 @@ import plotly.graph_objects as go
 from pmanalytics import __version__
 from pmanalytics.database import Database, open_database, resolve_db_path
 from pmanalytics.lint import blameless
-from pmanalytics.metrics import causes, durations, follow_through, headline, learning, listing, quality, trends
+from pmanalytics.metrics import causes, durations, follow_through, headline, learning, listing, quality, trends, volume
 from pmanalytics.metrics.definitions import DEFINITIONS, definition
 from pmanalytics.metrics.left_out import left_out_report
 from pmanalytics.metrics.period import Period
-from pmanalytics.metrics.scope import Scope, make_scope
+from pmanalytics.metrics.scope import Scope, make_scope, run_rows
 from pmanalytics.metrics.statistics import km_median
 from pmanalytics.report import charts
-from pmanalytics.report.i18n import chart_text, column, language, text
+from pmanalytics.report import formatting as fmt
+from pmanalytics.report.attention import (
+    MAX_NAMES,
+    Attention,
+    Facts,
+    needs_attention,
+    open_fix_by_incident,
+    overdue_facts,
+    recurrence_facts,
+)
+from pmanalytics.report.comparison import Comparison, comparisons
+from pmanalytics.report.filters import canonical_filter
+from pmanalytics.report.i18n import chart_text, column, language, text, value_name
 
-MAX_ROWS = 25
+MAX_ROWS = 10
 STYLE = """
 <style>
 .pm-report { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2433; }
-.pm-kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
-.pm-kpi { border: 1px solid #d8dde6; border-radius: 8px; padding: 10px 14px; break-inside: avoid; }
+.pm-report h1 { font-size: 1.7em; margin: 0.3em 0; }
+.pm-attention { border-left: 4px solid #b3261e; background: #fdf3f2; padding: 6px 16px; margin: 10px 0 18px; }
+.pm-attention.pm-calm { border-left-color: #137333; background: #f1f8f3; }
+.pm-attention h2 { margin: 6px 0; font-size: 1.15em; }
+.pm-attention ol { margin: 4px 0 8px; padding-left: 1.3em; } .pm-attention li { margin: 3px 0; }
+.pm-kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 10px; }
+.pm-kpi { border: 1px solid #d8dde6; border-radius: 8px; padding: 8px 12px; break-inside: avoid; }
 .pm-kpi .pm-name { font-size: 0.85em; color: #55607a; }
-.pm-kpi .pm-value { font-size: 1.8em; font-weight: 600; }
-.pm-kpi .pm-change { font-size: 0.85em; }
-.pm-noise { color: #6b7280; } .pm-better { color: #137333; } .pm-worse { color: #b3261e; }
-.pm-table { border-collapse: collapse; font-size: 0.85em; margin: 6px 0 14px; }
+.pm-kpi .pm-value { font-size: 1.6em; font-weight: 600; }
+.pm-kpi .pm-detail, .pm-kpi .pm-n, .pm-kpi .pm-change { font-size: 0.85em; }
+.pm-kpi .pm-n { color: #55607a; }
+.pm-verdict { display: inline-block; border-radius: 4px; padding: 0 6px; font-weight: 600; }
+.pm-noise, .pm-too_few { color: #55607a; } .pm-verdict.pm-noise, .pm-verdict.pm-too_few { background: #eceef2; }
+.pm-better { color: #137333; } .pm-verdict.pm-better { background: #e3f3e7; }
+.pm-worse { color: #b3261e; } .pm-verdict.pm-worse { background: #fbe4e2; }
+.pm-scroll { overflow-x: auto; max-width: 100%; }
+.pm-table { border-collapse: collapse; font-size: 0.85em; margin: 6px 0 4px; }
 .pm-table th, .pm-table td { border-bottom: 1px solid #e3e6ec; padding: 3px 8px; text-align: left; }
+.pm-table td { vertical-align: top; }
+.pm-table td.pm-num, .pm-table th.pm-num { text-align: right; white-space: nowrap; }
 .pm-note { color: #55607a; font-size: 0.9em; }
-@media print { .pm-kpi, .pm-table, .js-plotly-plot { break-inside: avoid; } }
+.pm-provenance { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 0.85em; }
+.pm-provenance dt { color: #55607a; } .pm-provenance dd { margin: 0; overflow-wrap: anywhere; }
+@media (max-width: 600px) { .pm-provenance { grid-template-columns: 1fr; } .pm-provenance dd { margin-bottom: 6px; } }
+@media print {
+  .pm-kpi, .pm-table tr, .pm-attention, .js-plotly-plot, .pm-provenance { break-inside: avoid; }
+  .pm-report h1, .pm-report h2, .pm-report h3 { break-after: avoid; }
+  .pm-scroll { overflow: visible; }
+  .pm-attention, .pm-verdict { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+}
 </style>
 """
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar over the titles; fits the page width
 
 
 def _display(mimebundle: dict[str, Any]) -> None:
@@ -60,77 +97,69 @@ def show_html(markup: str) -> None:
 
 
 def _strip_tags(markup: str) -> str:
-    import re
-
     return re.sub(r"<[^>]+>", " ", markup)
 
 
 def show_figure(fig: go.Figure) -> None:
     """A chart that renders in JupyterLab (plotly mimetype) and in the HTML report (text/html)."""
     _display({
-        "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
-        "text/html": fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False}),
+        "application/vnd.plotly.v1+json": {**json.loads(fig.to_json()), "config": CHART_CONFIG},
+        "text/html": fig.to_html(include_plotlyjs=False, full_html=False, config=CHART_CONFIG,
+                                 default_width="100%"),
         "text/plain": f"<chart: {fig.layout.title.text or ''}>",
     })
 
 
+def _escape(value: object) -> str:
+    """Text shown as written: quotes stay quotes (they need no escaping outside attributes)."""
+    return html.escape(str(value), quote=False)
+
+
 def heading(label: str, level: int = 2) -> None:
-    show_html(f"<h{level}>{html.escape(label)}</h{level}>")
+    show_html(f"<h{level}>{_escape(label)}</h{level}>")
 
 
 def paragraph(sentence: str, css: str = "") -> None:
     attribute = f' class="{css}"' if css else ""
-    show_html(f"<p{attribute}>{html.escape(sentence)}</p>")
+    show_html(f"<p{attribute}>{_escape(sentence)}</p>")
 
 
-def table(frame: pd.DataFrame, lang: str, limit: int = MAX_ROWS) -> None:
-    """A DataFrame as an escaped HTML table with translated column names."""
-    if frame.empty:
-        paragraph(text("no_rows", lang), "pm-note")
-        return
-    shown = frame.head(limit).copy()
-    for name in shown.columns:
-        if shown[name].dtype == bool:
-            shown[name] = shown[name].map({True: text("yes", lang), False: text("no", lang)})
-    shown = shown.rename(columns={c: column(c, lang) for c in frame.columns})
-    markup = shown.to_html(index=False, escape=True, na_rep="", classes="pm-table", border=0,
-                           float_format=lambda v: f"{v:.2f}")
-    more = len(frame) - limit
-    if more > 0:
-        markup += f'<p class="pm-note">{html.escape(text("more_rows", lang, count=more))}</p>'
-    show_html(markup)
+def fill_link(template: str, postmortem_id: str, path: str = "") -> str:
+    """The address of a postmortem: `{id}` and `{path}` of the corpus's `link_template`, URL-encoded."""
+    return template.replace("{id}", quote(postmortem_id, safe="")).replace("{path}", quote(path, safe="/"))
 
 
-def _fmt_rate(value: float | None, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return text("not_available", lang)
-    return f"{100 * value:.0f} %"
-
-
-def _fmt_kpi(value: float | None, unit: str, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return text("not_available", lang)
-    if unit == "share":
-        return _fmt_rate(value, lang)
-    return text(unit, lang, value=value)
-
-
-def _fmt_change(value: float, unit: str, lang: str) -> str:
-    if unit == "share":
-        return text("points", lang, value=100 * value)
-    sign = "+" if value >= 0 else "−"
-    return sign + text(unit, lang, value=abs(value))
+# How each column is written, by its name (any column not listed is text).
+COUNTS = {"days_overdue", "total", "done", "overdue", "n", "left_out", "covered", "recurring", "postmortems",
+          "open_then", "open_now", "line", "required"}
+NUMBERS = {"p25", "median", "p75", "mean_sections", "score"}
+RATES = {"completion_rate", "on_time_rate", "coverage", "within_deadline_rate", "share"}
+HOURS = {"median_hours", "p90_hours"}
+MINUTES = {"median_minutes", "p90_minutes"}
+DAYS = {"median_days_to_close", "days_between"}
+TIMESTAMPS = {"resolved_at", "due_at", "started_at"}
+DATES = {"due_date"}
+IDS = {"incident_key", "postmortem_id", "earlier_postmortem_id"}
+NAMED = {"category": "category", "categories": "category", "cause": "category", "status": "status",
+         "action_type": "action_type", "owner_team": "team", "rule": "rule", "reason": "reason", "figure": "figure"}
 
 
 @dataclass
 class Report:
-    """One report: a database, a scope, a language; each method displays one section."""
+    """One report: a database, a scope, a language; each method displays one section.
+
+    `tables_dir`, when set, is a folder beside the HTML page where each table is written
+    whole as CSV (the page links to `<folder name>/<table>.csv`); `link_template` is the
+    corpus's address of a postmortem (docs/corpus.md section 3.1).
+    """
 
     db: Database
     scope: Scope
     lang: str = "en"
     parameters: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None
+    tables_dir: str = ""
+    link_template: str | None = None
 
     @classmethod
     def open(
@@ -145,21 +174,23 @@ class Report:
         service: str | None = None,
         severity: str | None = None,
         lang: str = "en",
+        tables_dir: str = "",
     ) -> Report:
         """Open the database (loading `corpus` into it first when given) and build the scope.
 
         `as_of` defaults to the end of the period, as a quarterly report should. Empty strings
         (the notebooks' parameter defaults) mean "not given". An unsupported `lang` is refused
-        before anything is loaded.
+        before anything is loaded; a team or service the corpus does not name is refused too.
         """
         lang = language(lang)
         db, corpus, as_of = db or None, corpus or None, as_of or None
-        team, service, severity = team or None, service or None, severity or None
         if corpus:
             from pmanalytics.ingest.pipeline import load
 
             load(corpus, db)
         database = open_database(db)
+        team, service = canonical_filter(database, "team", team), canonical_filter(database, "service", service)
+        severity = severity or None
         scope = make_scope(database, period, severity=severity, service=service, team=team,
                            deadline_hours=deadline_hours or None)
         end = scope.period.end_at(scope.tz)
@@ -169,7 +200,8 @@ class Report:
         parameters = {"period": period, "as_of": scope.as_of.isoformat(), "db": str(resolve_db_path(db)),
                       "corpus": corpus or "", "deadline_hours": scope.deadline_hours, "team": team or "",
                       "service": service or "", "lang": lang}
-        return cls(database, scope, lang, parameters)
+        return cls(database, scope, lang, parameters, tables_dir=tables_dir or "",
+                   link_template=database.setting("link_template") or None)
 
     @classmethod
     def service_review(
@@ -183,12 +215,14 @@ class Report:
         team: str | None = None,
         service: str | None = None,
         lang: str = "en",
+        tables_dir: str = "",
     ) -> Report:
         """A report over the `quarters` quarters ending with `period`, for one service or team."""
-        report = cls.open(db=db, corpus=corpus, period=period, as_of=as_of, team=team, service=service, lang=lang)
+        report = cls.open(db=db, corpus=corpus, period=period, as_of=as_of, team=team, service=service, lang=lang,
+                          tables_dir=tables_dir)
         report.scope = report.scope.with_period(_trailing_quarters(report.scope, max(1, int(quarters))))
         report.parameters["quarters"] = quarters
-        report.subject = service or team or ""
+        report.subject = report.scope.service or report.scope.team or ""
         return report
 
     # --- helpers ------------------------------------------------------------------------
@@ -200,6 +234,22 @@ class Report:
         return self.__dict__["_figures"]
 
     @property
+    def comparisons(self) -> dict[str, Comparison]:
+        """Each KPI against the previous quarter (docs/corpus.md section 4.3)."""
+        if "_comparisons" not in self.__dict__:
+            compare = getattr(trends, "compare_quarters", None)
+            result = compare(self.db, self.scope) if compare else trends.kpi_changes(self.db, self.scope)
+            self.__dict__["_comparisons"] = comparisons(result, self.scope.period.previous().label)
+        return self.__dict__["_comparisons"]
+
+    @property
+    def previous_figures(self) -> dict[str, Any]:
+        """The headline figures of the previous quarter, at the age the comparisons use."""
+        if "_previous" not in self.__dict__:
+            self.__dict__["_previous"] = headline.headline_figures(self.db, trends.previous_scope(self.scope))
+        return self.__dict__["_previous"]
+
+    @property
     def is_empty(self) -> bool:
         return self.figures["incidents"] == 0
 
@@ -208,114 +258,367 @@ class Report:
             paragraph(text("no_data", self.lang), "pm-note")
         return self.is_empty
 
+    def _t(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+    def _period(self, label: str | None = None) -> str:
+        return fmt.quarter(label or self.scope.period.label, self.lang)
+
+    @property
+    def _paths(self) -> dict[str, str]:
+        """Postmortem id → source path, for the links (only read when a link template is set)."""
+        if "_paths_cache" not in self.__dict__:
+            rows = self.db.con.execute("SELECT postmortem_id, source_path FROM postmortems").fetchall()
+            self.__dict__["_paths_cache"] = {str(pid): str(path or "") for pid, path in rows}
+        return self.__dict__["_paths_cache"]
+
+    def _id_html(self, value: object) -> str:
+        """A postmortem id, linked to its address when the corpus has a link template."""
+        if fmt.is_missing(value):
+            return fmt.MISSING
+        name = str(value)
+        if self.link_template and name in self._paths:
+            href = html.escape(fill_link(self.link_template, name, self._paths[name]), quote=True)
+            return f'<a href="{href}">{_escape(name)}</a>'
+        return _escape(name)
+
+    def _cell(self, name: str, value: Any) -> str:
+        """One value of column `name` as the reader sees it (plain text)."""
+        lang = self.lang
+        if isinstance(value, bool) or name == "is_public":
+            return fmt.MISSING if fmt.is_missing(value) else self._t("yes" if value else "no")
+        if fmt.is_missing(value):
+            return fmt.MISSING
+        if name in COUNTS:
+            return fmt.count(value, lang)
+        if name in NUMBERS:
+            return fmt.number(value, lang)
+        if name in RATES:
+            return fmt.rate(value, lang)
+        if name in HOURS:
+            return fmt.duration_hours(value, lang)
+        if name in MINUTES:
+            return fmt.duration_minutes(value, lang)
+        if name in DAYS:
+            return fmt.duration_hours(24 * float(value), lang)
+        if name in TIMESTAMPS:
+            return fmt.timestamp(value, self.scope.timezone, lang)
+        if name in DATES:
+            return fmt.date(value, lang)
+        if name in NAMED:
+            return ", ".join(value_name(NAMED[name], part, lang) for part in str(value).split(", "))
+        return str(value)
+
+    def _cell_html(self, name: str, value: Any) -> str:
+        if name in IDS and not fmt.is_missing(value):
+            return ", ".join(self._id_html(part) for part in str(value).split(", "))
+        return _escape(self._cell(name, value))
+
+    def table(self, frame: pd.DataFrame, name: str) -> None:
+        """A table of at most `MAX_ROWS` rows; the whole of it as `<tables_dir>/<name>.csv`, linked."""
+        if frame.empty:
+            paragraph(self._t("no_rows"), "pm-note")
+            return
+        columns = list(frame.columns)
+        numeric = {c for c in columns if c in COUNTS | NUMBERS | RATES | HOURS | MINUTES | DAYS}
+        head = "".join(f'<th{" class=pm-num" if c in numeric else ""}>{_escape(column(c, self.lang))}</th>'
+                       for c in columns)
+        body = "".join(
+            "<tr>" + "".join(f'<td{" class=pm-num" if c in numeric else ""}>{self._cell_html(c, v)}</td>'
+                             for c, v in zip(columns, row, strict=True)) + "</tr>"
+            for row in frame.head(MAX_ROWS).itertuples(index=False)
+        )
+        markup = f'<div class="pm-scroll"><table class="pm-table"><thead><tr>{head}</tr></thead>' \
+                 f"<tbody>{body}</tbody></table></div>"
+        more = len(frame) - MAX_ROWS
+        if more > 0:
+            note = _escape(self._t("more_rows", count=fmt.count(more, self.lang)))
+            href = self._write_csv(frame, name)
+            if href:
+                note += f' — <a href="{html.escape(href, quote=True)}">{_escape(self._t("full_table"))}</a>'
+            markup += f'<p class="pm-note">{note}</p>'
+        show_html(markup)
+
+    def _write_csv(self, frame: pd.DataFrame, name: str) -> str | None:
+        """Write the whole table as the reader sees it; the link to it, relative to the page."""
+        if not self.tables_dir:
+            return None
+        folder = Path(self.tables_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        shown = pd.DataFrame({column(c, self.lang): [self._cell(c, v) for v in frame[c]] for c in frame.columns})
+        shown.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")  # the BOM: Excel reads accents
+        return f"{quote(folder.name)}/{quote(name)}.csv"
+
     # --- sections -----------------------------------------------------------------------
 
     def title(self) -> None:
         show_html(STYLE)
         if self.subject is not None:
-            subject = self.subject or "*"
-            heading(text("service_review_title", self.lang, subject=subject), 1)
+            heading(self._t("service_review_title", subject=self.subject or "*"), 1)
         else:
-            heading(text("report_title", self.lang, period=self.scope.period.label), 1)
-        filters = ", ".join(f"{k} = {v}" for k, v in (("team", self.scope.team), ("service", self.scope.service),
-                                                       ("severity", self.scope.severities)) if v)
-        paragraph(text("subtitle", self.lang, period=self.scope.period.label,
-                       as_of=self.scope.as_of.strftime("%Y-%m-%d %H:%M %Z").strip(),
-                       filters=text("filters", self.lang, filters=filters) if filters else ""))
+            heading(self._t("report_title", period=self._period()), 1)
+        filters = ", ".join(f"{self._t('filter_' + key)} = {value}" for key, value in (
+            ("team", self.scope.team), ("service", self.scope.service),
+            ("severity", ", ".join(self.scope.severities or ()))) if value)
+        paragraph(self._t("subtitle", period=self._period(),
+                          as_of=fmt.timestamp(self.scope.as_of, self.scope.timezone, self.lang),
+                          filters=self._t("filters", filters=filters) if filters else ""))
+
+    def attention(self) -> None:
+        """The few findings to act on, most urgent first (`report.attention.needs_attention`)."""
+        if self.is_empty:
+            show_html(f'<section class="pm-attention pm-calm"><h2>{_escape(self._t("h_attention"))}</h2>'
+                      f'<p>{_escape(self._t("no_data"))}</p></section>')
+            return
+        found = needs_attention(self.facts())
+        previous = self._period(self.scope.period.previous().label)
+        if not found:
+            show_html(f'<section class="pm-attention pm-calm"><h2>{_escape(self._t("h_attention"))}</h2>'
+                      f'<p>{_escape(self._t("attention_none", previous=previous))}</p></section>')
+            return
+        items = "".join(f"<li>{self._attention_sentence(item)}</li>" for item in found)
+        show_html(f'<section class="pm-attention"><h2>{_escape(self._t("h_attention"))}</h2>'
+                  f"<ol>{items}</ol></section>")
+
+    def facts(self) -> Facts:
+        """What `needs_attention` chooses from, read from the figures of this report."""
+        drafts, missing = overdue_facts(learning.overdue_postmortems(self.db, self.scope))
+        overdue_actions = follow_through.overdue_actions(self.db, self.scope)
+        by_team = overdue_actions.groupby("owner_team").size().to_dict() if not overdue_actions.empty else {}
+        worse = [key for key, item in self.comparisons.items() if item.verdict == "worse"]
+        return Facts(drafts, missing, {str(k): int(v) for k, v in by_team.items()},
+                     recurrence_facts(self.open_fix_table()), worse)
+
+    def _sentence(self, key: str, **values: str) -> str:
+        """A sentence template of i18n filled with values that are already HTML."""
+        return _escape(text(key, self.lang)).format(**values)
+
+    def _names(self, names: Iterable[str], counts: tuple[int, ...] = (), render: Callable[[str], str] = _escape) -> str:
+        """Up to `MAX_NAMES` names (with their counts), then "and N more"."""
+        names = list(names)
+        counts = counts if len(names) > 1 else ()  # "in payments", not "in payments (1)"
+        shown = [render(name) + (f" ({fmt.count(counts[i], self.lang)})" if counts else "")
+                 for i, name in enumerate(names[:MAX_NAMES])]
+        listed = ", ".join(shown)
+        if len(names) > MAX_NAMES:
+            listed = self._sentence("and_more", names=listed, count=fmt.count(len(names) - MAX_NAMES, self.lang))
+        return listed
+
+    def _days(self, days: int | None) -> str:
+        if days == 1:
+            return self._t("days_overdue_one")
+        return self._t("days_overdue_words", days=fmt.count(days, self.lang))
+
+    def _attention_sentence(self, item: Attention) -> str:
+        lang, one = self.lang, "_one" if item.count == 1 else ""
+        count = fmt.count(item.count, lang)
+        if item.kind == "overdue_postmortems":
+            return self._sentence(f"attention_overdue_postmortems{one}", count=count,
+                                  oldest=self._id_html(item.names[0]), days=_escape(self._days(item.days)))
+        if item.kind == "overdue_actions":
+            teams = self._names(item.names, item.counts, lambda team: _escape(value_name("team", team, lang)))
+            return self._sentence(f"attention_overdue_actions{one}", count=count, where=teams)
+        if item.kind == "missing_postmortems":
+            return self._sentence(f"attention_missing_postmortems{one}", count=count,
+                                  where=self._names(item.names, render=self._id_html),
+                                  days=_escape(self._days(item.days)))
+        if item.kind == "open_fix":
+            return self._sentence(f"attention_open_fix{one}", count=count,
+                                  where=self._names(item.names, item.counts, self._pair_html))
+        return self._worse_sentence(item)
+
+    def _pair_html(self, pair: str) -> str:
+        service, _, cause = pair.rpartition(" × ")
+        return _escape(f"{service} × {value_name('category', cause, self.lang)}")
+
+    def _worse_sentence(self, item: Attention) -> str:
+        found = [self.comparisons[key] for key in item.names if key in self.comparisons]
+        if not found:
+            return ""
+        previous = _escape(self._period(found[0].previous_period))
+        if len(found) == 1:
+            kpi = found[0]
+            return self._sentence("attention_worse", kpi=_escape(self._kpi_name(kpi.kpi)),
+                                  value=_escape(self._kpi_value(kpi.kpi, kpi.value)),
+                                  previous_value=_escape(self._kpi_value(kpi.kpi, kpi.previous)), previous=previous)
+        where = ", ".join(_escape(f"{self._kpi_name(k.kpi)} ({self._kpi_value(k.kpi, k.value)})") for k in found)
+        return self._sentence("attention_worse_many", previous=previous, where=where)
+
+    def _kpi_name(self, kpi: str) -> str:
+        return self._t(f"card_{kpi}")
+
+    def _kpi_value(self, kpi: str, value: float | None) -> str:
+        if kpi in ("time_to_postmortem", "time_to_resolve"):
+            return fmt.duration_hours(value, self.lang)
+        return fmt.rate(value, self.lang)
 
     def headline(self) -> None:
-        heading(text("h_summary", self.lang))
+        heading(self._t("h_summary"))
         if self._no_data():
             return
-        changes = trends.kpi_changes(self.db, self.scope)
-        cards = [self._kpi_card(row) for row in changes.to_dict("records")]
-        show_html(f'<div class="pm-kpis">{"".join(cards)}</div>')
+        show_html(f'<div class="pm-kpis">{"".join(self._cards())}</div>')
+        trailing = self.scope.with_period(_trailing_quarters(self.scope, 4))
+        show_figure(charts.incident_volume(volume.incidents_by_quarter_and_severity(self.db, trailing),
+                                           lang=self.lang))
 
-    def _kpi_card(self, row: Mapping[Hashable, Any]) -> str:
-        lang, unit = self.lang, row["unit"]
-        value = _fmt_kpi(row["value"], unit, lang)
-        sentence = text(f"kpi_sentence_{row['kpi']}", lang, value=value, deadline=f"{self.scope.deadline_hours:g}")
-        if row["change"] is None or row["ci_lower"] is None:
-            change, css = text("change_unknown", lang, previous=row["previous_period"]), "pm-noise"
-        elif row["is_noise"]:
-            change = text("change_noise", lang, previous=row["previous_period"],
-                          change=_fmt_change(row["change"], unit, lang))
-            css = "pm-noise"
+    def _cards(self) -> list[str]:
+        figures, lang = self.figures, self.lang
+        ttp, resolve, actions = (figures["time_to_postmortem_hours"], figures["time_to_resolve_minutes"],
+                                 figures["actions"])
+        counts = run_rows(self.db, """
+            flags AS (SELECT count(*) FILTER (severity = 'S1') AS s1, count(*) FILTER (is_public) AS public
+                      FROM scoped_incidents)
+            SELECT * FROM flags""", self.scope)[0]
+        n = fmt.count
+        detail = self._t("card_incidents_detail", s1=n(counts["s1"], lang), public=n(counts["public"], lang))
+        return [
+            self._count_card("incidents", figures["incidents"], "incidents", detail, ""),
+            self._kpi_card("coverage", self._t("n_required", n=n(figures["required"], lang))),
+            self._count_card("overdue_postmortems", figures["overdue_postmortems"], "overdue_postmortems", "",
+                             self._t("n_required", n=n(figures["required"], lang))),
+            self._kpi_card("time_to_postmortem", self._t("n_published", n=n(ttp["n"], lang))),
+            self._kpi_card("within_deadline_rate", self._t("n_published", n=n(ttp["n"], lang))),
+            self._kpi_card("time_to_resolve", self._t("n_postmortems", n=n(resolve["n"], lang))),
+            self._kpi_card("completion_rate", self._t("n_actions", n=n(actions["total"], lang))),
+            self._count_card("overdue_actions", actions["overdue"], "actions.overdue", "",
+                             self._t("n_actions", n=n(actions["total"], lang))),
+            self._kpi_card("recurrence_rate", self._t("n_postmortems", n=n(figures["postmortems"], lang)),
+                           self._t("n_recurring", count=n(figures["recurrence"]["recurring"], lang))),
+        ]
+
+    def _card(self, kpi: str, value: str, detail: str, n_text: str, change: str) -> str:
+        parts = [f'<div class="pm-name">{_escape(self._kpi_name(kpi))}</div>',
+                 f'<div class="pm-value">{_escape(value)}</div>']
+        parts += [f'<div class="pm-detail">{_escape(detail)}</div>'] if detail else []
+        parts += [f'<div class="pm-n">{_escape(n_text)}</div>'] if n_text else []
+        parts += [f'<div class="pm-change">{change}</div>'] if change else []
+        return f'<div class="pm-kpi">{"".join(parts)}</div>'
+
+    def _count_card(self, kpi: str, value: int, previous_key: str, detail: str, n_text: str) -> str:
+        """A count, with the same count of the previous quarter (a count gets no verdict)."""
+        previous: Any = self.previous_figures
+        for part in previous_key.split("."):
+            previous = previous.get(part) if isinstance(previous, dict) else None
+        label = self._period(self.scope.period.previous().label)
+        change = _escape(self._t("previous_value", previous=label, value=fmt.count(previous, self.lang)))
+        return self._card(kpi, fmt.count(value, self.lang), detail, n_text, f'<span class="pm-noise">{change}</span>')
+
+    def _kpi_card(self, kpi: str, n_text: str, detail: str = "") -> str:
+        item = self.comparisons.get(kpi)
+        value = self._headline_value(kpi)
+        if item is None:
+            return self._card(kpi, self._kpi_value(kpi, value), detail, n_text, "")
+        verdict = (f'<span class="pm-verdict pm-{item.verdict}">'
+                   f'{_escape(self._t("verdict_" + item.verdict))}</span>')
+        previous = _escape(self._t("previous_value", previous=self._period(item.previous_period),
+                                   value=self._kpi_value(kpi, item.previous)))
+        change = f"{previous} · {verdict}"
+        if item.verdict != "too_few" and item.difference is not None:
+            change += f'<br><span class="pm-{item.verdict}">{_escape(self._difference(item))}</span>'
+        return self._card(kpi, self._kpi_value(kpi, value), detail, n_text, change)
+
+    def _headline_value(self, kpi: str) -> float | None:
+        """The card's value: the figure of `pmanalytics metrics` (docs/corpus.md section 4.2)."""
+        figures = self.figures
+        values = {
+            "coverage": figures["coverage"],
+            "within_deadline_rate": figures["time_to_postmortem_hours"]["within_deadline_rate"],
+            "time_to_postmortem": figures["time_to_postmortem_hours"]["median"],
+            "time_to_resolve": _hours(figures["time_to_resolve_minutes"]["median"]),
+            "completion_rate": figures["actions"]["completion_rate"],
+            "recurrence_rate": figures["recurrence"]["rate"],
+        }
+        return values[kpi]
+
+    def _difference(self, item: Comparison) -> str:
+        if item.kpi in ("time_to_postmortem", "time_to_resolve"):
+            write: Callable[[Any, str], str] = fmt.signed_duration_hours
         else:
-            better = (row["change"] > 0) == (row["better"] == "higher")
-            change = text("change_real", lang, previous=row["previous_period"],
-                          change=_fmt_change(row["change"], unit, lang),
-                          low=_fmt_change(row["ci_lower"], unit, lang), high=_fmt_change(row["ci_upper"], unit, lang),
-                          direction=text("improvement" if better else "deterioration", lang))
-            css = "pm-better" if better else "pm-worse"
-        return (f'<div class="pm-kpi"><div class="pm-name">{html.escape(text("kpi_" + row["kpi"], lang))}</div>'
-                f'<div class="pm-value">{html.escape(value)}</div><div>{html.escape(sentence)}</div>'
-                f'<div class="pm-change {css}">{html.escape(change)}</div></div>')
+            write = fmt.points
+        return self._t("difference", difference=write(item.difference, self.lang), low=write(item.low, self.lang),
+                       high=write(item.high, self.lang))
 
     def learning(self) -> None:
-        heading(text("h_learning", self.lang))
+        heading(self._t("h_learning"))
         if self._no_data():
             return
         curve = learning.time_to_postmortem_curve(self.db, self.scope)
         median = km_median(curve)
-        paragraph(text("ttp_sentence", self.lang, published=self.figures["published"],
-                       postmortems=self.figures["postmortems"],
-                       km_median=text("hours", self.lang, value=median) if median is not None
-                       else text("median_not_reached", self.lang)))
+        paragraph(self._t("ttp_sentence", published=fmt.count(self.figures["published"], self.lang),
+                          postmortems=fmt.count(self.figures["postmortems"], self.lang),
+                          km_median=fmt.duration_hours(median, self.lang) if median is not None
+                          else self._t("median_not_reached")))
         show_figure(charts.time_to_postmortem_curve(curve, self.scope.deadline_hours, lang=self.lang))
         show_figure(charts.coverage(learning.coverage_by(self.db, self.scope, by="severity"), lang=self.lang))
-        heading(text("overdue_postmortems", self.lang), 3)
+        heading(self._t("overdue_postmortems"), 3)
         overdue = learning.overdue_postmortems(self.db, self.scope)
-        table(overdue[["incident_key", "title", "severity", "is_public", "resolved_at", "days_overdue", "teams"]],
-              self.lang)
+        self.table(overdue[["incident_key", "title", "severity", "is_public", "resolved_at", "days_overdue", "teams"]],
+                   "overdue_postmortems")
 
     def follow_through(self) -> None:
-        heading(text("h_follow_through", self.lang))
+        heading(self._t("h_follow_through"))
         if self._no_data():
             return
         trailing = self.scope.with_period(_trailing_quarters(self.scope, 4))
         show_figure(charts.completion_at_ages(follow_through.completion_at_ages(self.db, trailing), lang=self.lang))
         by_team = follow_through.actions_by(self.db, self.scope, by="owner_team")
-        table(by_team.rename(columns={"group_key": "owner_team"}), self.lang)
+        self.table(by_team.rename(columns={"group_key": "owner_team"}), "actions_by_team")
         show_figure(charts.backlog(follow_through.backlog_over_time(self.db, trailing), lang=self.lang))
-        heading(text("overdue_actions", self.lang), 3)
+        heading(self._t("overdue_actions"), 3)
         overdue = follow_through.overdue_actions(self.db, self.scope)
-        table(overdue[["owner_team", "postmortem_id", "action_id", "description", "due_date", "days_overdue"]],
-              self.lang)
+        self.table(overdue[["owner_team", "postmortem_id", "action_id", "description", "due_date", "days_overdue"]],
+                   "overdue_actions")
+
+    def open_fix_table(self) -> pd.DataFrame:
+        """One row per incident that recurred with a fix still open (`attention.open_fix_by_incident`)."""
+        if "_open_fix" not in self.__dict__:
+            open_fix = causes.recurred_with_open_fix(self.db, self.scope)
+            earlier = sorted(set(open_fix["earlier_postmortem_id"].astype(str)))
+            actions = self.db.sql("SELECT postmortem_id, action_id, status, closed_date FROM actions "
+                                  "WHERE list_contains($ids, postmortem_id)", {"ids": earlier})
+            self.__dict__["_open_fix"] = open_fix_by_incident(open_fix, causes.recurring_pairs(self.db, self.scope),
+                                                              actions, self.scope.as_of_date)
+        return self.__dict__["_open_fix"]
 
     def causes(self) -> None:
-        heading(text("h_causes", self.lang))
+        heading(self._t("h_causes"))
         if self._no_data():
             return
         trend_scope = self.scope.with_period(_trailing_quarters(self.scope, 4))
         show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, trend_scope), lang=self.lang))
         show_figure(charts.top_recurring(causes.top_recurring(self.db, self.scope), lang=self.lang))
-        heading(text("open_fix", self.lang), 3)
-        open_fix = causes.recurred_with_open_fix(self.db, self.scope)
-        table(open_fix[["postmortem_id", "title", "earlier_postmortem_id", "action_id", "description",
-                        "owner_team", "status"]], self.lang)
+        heading(self._t("open_fix"), 3)
+        self.table(self.open_fix_table(), "recurred_with_open_fix")
 
     def durations(self) -> None:
-        heading(text("h_durations", self.lang))
+        heading(self._t("h_durations"))
         if self._no_data():
             return
         show_figure(charts.duration_ecdf(durations.stage_durations(self.db, self.scope), lang=self.lang))
+        show_figure(charts.time_to_resolve_by_service(durations.time_to_resolve_by_service(self.db, self.scope),
+                                                      lang=self.lang))
         summary = durations.stage_duration_summary(self.db, self.scope, by="severity")
         summary["stage"] = [chart_text(f"stage_{stage}", self.lang) for stage in summary["stage"]]
-        table(summary.rename(columns={"group_key": "severity"}), self.lang)
+        self.table(summary.rename(columns={"group_key": "severity"}), "durations_by_severity")
 
     def quality(self) -> None:
-        heading(text("h_quality", self.lang))
+        heading(self._t("h_quality"))
         if self._no_data():
             return
         scores = quality.postmortem_quality(self.db, self.scope)
         findings = self.blameless_findings()
-        paragraph(text("quality_sentence", self.lang, median=scores["score"].median(), n=len(scores),
-                       flagged=findings["postmortem_id"].nunique() if not findings.empty else 0))
-        table(quality.quality_by(self.db, self.scope, by="team"), self.lang)
-        heading(text("blameless_findings", self.lang), 3)
+        flagged = findings["postmortem_id"].nunique() if not findings.empty else 0
+        paragraph(self._t("quality_sentence", median=fmt.number(scores["score"].median(), self.lang, 0),
+                          n=fmt.count(len(scores), self.lang), flagged=fmt.count(flagged, self.lang)))
+        self.table(quality.quality_by(self.db, self.scope, by="team").rename(columns={"group_key": "owner_team"}),
+                   "quality_by_team")
+        heading(self._t("blameless_findings"), 3)
+        if not findings.empty:  # the suggestion in the report's language, whatever the sentence's
+            findings = findings.assign(suggestion=[blameless.SUGGESTIONS.get(rule, {}).get(self.lang, suggestion)
+                                                   for rule, suggestion in zip(findings["rule"], findings["suggestion"],
+                                                                               strict=True)])
         columns = [c for c in ("postmortem_id", "rule", "sentence_redacted", "suggestion") if c in findings]
-        table(findings[columns] if not findings.empty else findings, self.lang)
+        self.table(findings[columns] if not findings.empty else findings, "blameless_findings")
 
     def blameless_findings(self) -> pd.DataFrame:
         frames = listing.scoped_tables(
@@ -325,52 +628,76 @@ class Report:
 
     def incidents(self) -> None:
         """The postmortems of the scope, newest first, with their causes (service review)."""
-        heading(text("h_incidents", self.lang))
+        heading(self._t("h_incidents"))
         if self._no_data():
             return
-        listed = listing.postmortem_list(self.db, self.scope)
-        table(listed, self.lang, limit=50)
+        self.table(listing.postmortem_list(self.db, self.scope), "incidents")
         show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, self.scope), lang=self.lang))
-        heading(text("recurring_pairs", self.lang), 3)
+        heading(self._t("recurring_pairs"), 3)
         pairs = causes.recurring_pairs(self.db, self.scope)
-        table(pairs[["postmortem_id", "earlier_postmortem_id", "days_between", "service_names", "categories"]],
-              self.lang)
+        self.table(pairs[["postmortem_id", "earlier_postmortem_id", "days_between", "service_names", "categories"]],
+                   "recurrences")
 
     def open_actions(self) -> None:
         """Actions of the scope's postmortems that are not done, most overdue first."""
-        heading(text("h_open_actions", self.lang))
+        heading(self._t("h_open_actions"))
         if self._no_data():
             return
-        table(follow_through.open_actions(self.db, self.scope), self.lang, limit=50)
+        self.table(follow_through.open_actions(self.db, self.scope), "open_actions")
 
     def data_quality(self) -> None:
-        heading(text("h_data_quality", self.lang))
-        paragraph(text("load_sentence", self.lang, **self.figures["load"]))
-        heading(text("rejected_files", self.lang), 3)
-        table(listing.rejected_files(self.db), self.lang)
-        heading(text("left_out", self.lang), 3)
-        table(left_out_report(self.db, self.scope), self.lang)
+        heading(self._t("h_data_quality"))
+        load = {key: fmt.count(value, self.lang) for key, value in self.figures["load"].items()}
+        paragraph(self._t("load_sentence", **load))
+        heading(self._t("rejected_files"), 3)
+        self.table(listing.rejected_files(self.db), "rejected_files")
+        heading(self._t("left_out"), 3)
+        self.table(left_out_report(self.db, self.scope), "left_out")
 
     def definitions(self) -> None:
-        heading(text("h_definitions", self.lang))
+        heading(self._t("h_definitions"))
         items = "".join(
-            f"<dt><b>{html.escape(definition(d.key, self.lang)[0])}</b></dt>"
-            f"<dd>{html.escape(definition(d.key, self.lang)[1])}</dd>" for d in DEFINITIONS
+            f"<dt><b>{_escape(definition(d.key, self.lang)[0])}</b></dt>"
+            f"<dd>{_escape(definition(d.key, self.lang)[1])}</dd>" for d in DEFINITIONS
         )
         show_html(f"<dl>{items}</dl>")
 
     def provenance(self) -> None:
-        heading(text("h_provenance", self.lang))
+        """Where the figures come from, in a few readable lines."""
+        heading(self._t("h_provenance"))
         load = listing.last_load(self.db)
+        row = load.iloc[0] if len(load) else None
+        lang, tz = self.lang, self.scope.timezone
+        files = self._t("no_load") if row is None else self._t(
+            "files_sentence", **{key: fmt.count(row[column], lang) for key, column in
+                                 (("seen", "files_seen"), ("loaded", "loaded"), ("rejected", "rejected"),
+                                  ("skipped", "skipped"))})
         rows = [
-            (text("corpus_fingerprint", self.lang), load["corpus_fingerprint"].iloc[0] if len(load) else ""),
-            (text("loaded_at", self.lang), str(load["loaded_at"].iloc[0]) if len(load) else ""),
-            (text("version", self.lang), __version__),
-            (text("parameters", self.lang), json.dumps(self.parameters, ensure_ascii=False, default=str)),
-            (text("generated_at", self.lang), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+            (self._t("corpus_path"), str(row["corpus_path"]) if row is not None else self._t("no_load")),
+            (self._t("files"), files),
+            (self._t("corpus_fingerprint"), str(row["corpus_fingerprint"])[:16] if row is not None else fmt.MISSING),
+            (self._t("loaded_at"), fmt.timestamp(row["loaded_at"], tz, lang) if row is not None else fmt.MISSING),
+            (self._t("version"), __version__),
+            (self._t("parameters"), self._parameters_text()),
+            (self._t("generated_at"), fmt.timestamp(dt.datetime.now(dt.UTC), tz, lang)),
         ]
-        show_html('<table class="pm-table">' + "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows) + "</table>")
+        show_html('<dl class="pm-provenance">' + "".join(
+            f"<dt>{_escape(k)}</dt><dd>{_escape(v)}</dd>" for k, v in rows) + "</dl>")
+
+    def _parameters_text(self) -> str:
+        scope, lang = self.scope, self.lang
+        parts = [(self._t("param_period"), self._period()),
+                 (self._t("param_as_of"), fmt.timestamp(scope.as_of, scope.timezone, lang)),
+                 (self._t("param_deadline"), fmt.hours(scope.deadline_hours, lang)),
+                 (self._t("filter_team"), scope.team or ""), (self._t("filter_service"), scope.service or ""),
+                 (self._t("filter_severity"), ", ".join(scope.severities or ())),
+                 (self._t("param_quarters"), str(self.parameters.get("quarters", ""))),
+                 (self._t("param_lang"), lang)]
+        return "; ".join(f"{name} = {value}" for name, value in parts if value)
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if fmt.is_missing(minutes) else float(minutes) / 60  # type: ignore[arg-type]
 
 
 def _trailing_quarters(scope: Scope, count: int) -> Period:

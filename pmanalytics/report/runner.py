@@ -10,22 +10,32 @@ error for inspection, and leaves an earlier good HTML of that period untouched.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import html
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from pmanalytics.errors import PmanalyticsError
+from pmanalytics.extras import require_extra
 from pmanalytics.metrics.period import Period, parse_period
 from pmanalytics.report.i18n import language
 
+if TYPE_CHECKING:
+    from pmanalytics.database import Database
+
 DEFAULT_NOTEBOOK = "quarterly_reliability"
+TABLES_SUFFIX = ".tables"  # `<report>.tables/<table>.csv`, beside `<report>.html`
+NOTEBOOK_NAME = re.compile(r"[A-Za-z0-9_-]+")
 KERNEL = "python3"
 INDEX = "index.html"
 PAGE = """<!DOCTYPE html>
@@ -61,11 +71,13 @@ class ReportResult:
     notebook_path: Path
     period: str
     notebook: str
+    warnings: tuple[str, ...] = ()
 
 
 def notebooks_folder() -> Path:
-    """The project's `notebooks/` folder (beside the package in a source checkout)."""
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """The notebooks shipped with the package (`pmanalytics/report/notebooks/`, package data;
+    a checkout's top-level `notebooks/` links to it)."""
+    return Path(str(resources.files(__package__ or "pmanalytics.report").joinpath("notebooks")))
 
 
 def available_notebooks(folder: Path | None = None) -> list[str]:
@@ -83,25 +95,134 @@ def run_report(
     out: str | Path = "reports",
     today: dt.date | None = None,
 ) -> ReportResult:
-    """Execute `notebooks/<notebook>.ipynb` for a period and publish its HTML under `out/<period>/`."""
+    """Execute a notebook for a period and publish its HTML under `out/<period>/`.
+
+    `notebook` is the name of a packaged notebook (`quarterly_reliability`) or the path of
+    one's own `.ipynb` file, which is read, never written: its executed copy goes under `out`.
+    """
+    require_extra("reports", "pmanalytics report")
     resolved = parse_period(period, today)
     source = find_notebook(notebook)
+    label = source.stem if _is_path(notebook) else notebook
     values = notebook_parameters(source, resolved, parameters or {}, db, corpus)
-    target = Path(out) / _folder_name(resolved)
-    name = report_name(notebook, values)
-    executed = execute(source, values, target, name)
-    page = to_html(executed, resolved, notebook, values.get("lang", "en"))
-    result = publish(target, name, executed, page, resolved, notebook)
+    values, warnings = check_scope(values, resolved)
+    target = Path(out).expanduser().absolute() / _folder_name(resolved)  # the kernel runs elsewhere
+    name = report_name(_slug(label), values)
+    _refuse_overwriting(source, target, name)
+    staging = _staging(target, name) if "tables_dir" in declared_parameters(source) else None
+    try:
+        if staging is not None:
+            values["tables_dir"] = str(staging / f"{name}{TABLES_SUFFIX}")
+        executed = execute(source, values, target, name)
+        page = to_html(executed, resolved, label, values.get("lang", "en"))
+        result = publish(target, name, executed, page, resolved, label)
+        if staging is not None:
+            publish_tables(staging / f"{name}{TABLES_SUFFIX}", target)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     write_index(Path(out))
-    return result
+    return dataclasses.replace(result, warnings=warnings)
+
+
+def declared_parameters(source: Path) -> dict[str, Any]:
+    import papermill
+
+    return dict(papermill.inspect_notebook(str(source)))
+
+
+def check_scope(values: dict[str, Any], period: Period) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Refuse a team or service the database does not name (before any report is written), write
+    them as the corpus does, and warn when no incident started in the period.
+
+    Without a database yet (a first run with `corpus`), the notebook checks the names once it
+    has loaded the corpus.
+    """
+    from pmanalytics.database import open_database, resolve_db_path
+    from pmanalytics.report.filters import canonical_filter
+
+    path = resolve_db_path(values.get("db") or None)
+    if not path.exists():
+        return values, ()
+    with open_database(path) as database:
+        checked = dict(values)
+        for kind in ("team", "service"):
+            try:
+                if values.get(kind):
+                    checked[kind] = canonical_filter(database, kind, str(values[kind]))
+            except PmanalyticsError as exc:
+                raise ReportError(str(exc)) from None
+        return checked, _empty_period(database, period, checked)
+
+
+def _empty_period(database: Database, period: Period, values: dict[str, Any]) -> tuple[str, ...]:
+    """A warning naming the corpus's date span when no incident of the scope started in the period."""
+    from pmanalytics.metrics.headline import incident_counts
+    from pmanalytics.metrics.scope import make_scope
+
+    scope = make_scope(database, period, as_of=period.end_at(ZoneInfo(database.setting("timezone") or "UTC")),
+                       team=values.get("team") or None, service=values.get("service") or None)
+    if incident_counts(database, scope)["incidents"]:
+        return ()
+    first, last = database.con.execute(
+        "SELECT min(s), max(s) FROM (SELECT started_at AS s FROM postmortems "
+        "UNION ALL SELECT started_at FROM incidents)").fetchone() or (None, None)
+    if first is None:
+        return (f"the corpus has no incident: the report for {period.label} says there is no data",)
+    tz = scope.tz
+    return (f"no incident started in {period.label}; the corpus spans {first.astimezone(tz).date()} to "
+            f"{last.astimezone(tz).date()} (the report says there is no data)",)
+
+
+def _staging(target: Path, name: str) -> Path:
+    """A private folder under `target` where the notebook writes its tables before they are published."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{name}.staging.", dir=target))
+    except OSError as exc:
+        raise ReportError(f"{target}: cannot write reports here ({exc.strerror}); choose another --out") from None
+
+
+def publish_tables(written: Path, target: Path) -> None:
+    """Replace `target/<name>.tables/` by the folder the notebook wrote (or remove it when none was written)."""
+    final = target / written.name
+    old = final.with_name(f".{final.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    if written.is_dir():
+        for csv in written.iterdir():
+            _readable(csv)
+        os.chmod(written, 0o777 & ~_umask())
+        os.replace(written, final)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def find_notebook(name: str) -> Path:
+    """A path ending in `.ipynb` is one's own notebook; any other value must be the bare name
+    of a packaged notebook (no folder, no `..`), so a name never reaches outside them."""
+    if _is_path(name):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise ReportError(f"{name}: no such notebook file")
+        return path
+    known = ", ".join(available_notebooks()) or "none"
     path = notebooks_folder() / f"{name}.ipynb"
-    if not path.is_file():
-        known = ", ".join(available_notebooks()) or "none"
-        raise ReportError(f"no notebook {name!r} (available: {known})")
+    if not NOTEBOOK_NAME.fullmatch(name) or not path.is_file():
+        raise ReportError(f"no notebook {name!r} (available: {known}); "
+                          "to run your own, give the path of its .ipynb file")
     return path
+
+
+def _is_path(notebook: str) -> bool:
+    return notebook.lower().endswith(".ipynb")
+
+
+def _refuse_overwriting(source: Path, target: Path, name: str) -> None:
+    """One's own notebook inside `out` could be the very file its executed copy replaces."""
+    outputs = {(target / f"{name}{suffix}").resolve() for suffix in (".ipynb", ".failed.ipynb", ".html")}
+    if source.resolve() in outputs:
+        raise ReportError(f"{source}: the report would overwrite this notebook; choose another --out")
 
 
 def notebook_parameters(
@@ -179,7 +300,7 @@ def execute(source: Path, values: dict[str, Any], target: Path, name: str) -> Pa
         with _kernel_stderr_to(target / f".{name}.kernel.log"):
             papermill.execute_notebook(
                 str(source), temporary, parameters=values, kernel_name=KERNEL, progress_bar=False,
-                log_output=False, cwd=str(source.parent),
+                log_output=False, cwd=str(target),  # never the notebook's folder: it may be inside an installed package
             )
     except PapermillExecutionError as exc:
         failed = target / f"{name}.failed.ipynb"
@@ -210,11 +331,15 @@ def _kernel_stderr_to(log: Path) -> Iterator[None]:
     log.unlink(missing_ok=True)
 
 
-def _readable(path: str | Path) -> None:
-    """mkstemp makes files private; reports are meant to be read, so apply the usual umask."""
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    return umask
+
+
+def _readable(path: str | Path) -> None:
+    """mkstemp makes files private; reports are meant to be read, so apply the usual umask."""
+    os.chmod(path, 0o666 & ~_umask())
 
 
 def to_html(executed: Path, period: Period, notebook: str, lang: str) -> str:
@@ -241,7 +366,10 @@ def to_html(executed: Path, period: Period, notebook: str, lang: str) -> str:
 
 def _title(body: str) -> str | None:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
-    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else None
+    if not match:
+        return None
+    heading = re.sub(r'<a class="anchor-link".*?</a>', "", match.group(1), flags=re.S)  # Markdown headings' ¶
+    return html.unescape(re.sub(r"<[^>]+>", "", heading)).strip()
 
 
 def publish(target: Path, name: str, executed: Path, page: str, period: Period, notebook: str) -> ReportResult:

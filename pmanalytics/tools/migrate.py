@@ -86,6 +86,15 @@ Remediation, Actions correctives, Plan d'action)
     section, after an HTML comment that says it was drafted from the list above; the
     list itself stays. A section that already has an action table is left as it is.
 
+Google SRE workbook template
+    `**Date:**` gives the day, as does a timeline line that starts with a date and gives no
+    time (`2015-10-21 (all times UTC)`); `- 14:51 text` is an event. `**Status:**` (first
+    clause) and `**Summary:**` give `status` and `summary`, written only when found.
+    `**Root Causes:**` / `**Trigger:**` lines and `## Trigger` sections suggest root causes.
+    An event that says the impact began (`OUTAGE BEGINS`) is started_at; when no event says
+    resolved, the last one that says the impact ended (`OUTAGE ENDS`, "fixed") stands for
+    it in the cross-check of resolved_at.
+
 Everything else of the body is copied byte for byte (a UTF-8 byte-order mark is dropped;
 CRLF files keep CRLF).
 """
@@ -372,7 +381,7 @@ def draft(text: str, file_name: str, *, severity: str | None = None) -> Draft:
     sections = _sections(lines)
     labels = list(_labelled_lines(lines))
     notes: list[str] = []
-    fields = [_id(file_name), _title(lines, file_name), _severity(labels, severity)]
+    fields = [_id(file_name), _title(lines, file_name), _severity(labels, severity), *_written_only(labels)]
     times, time_notes, zone_note = _times(sections, labels)
     notes += time_notes
     fields += times
@@ -407,7 +416,8 @@ def _sections(lines: list[Line]) -> list[_Section]:
 
 
 _SECTION_ALIASES = sorted(
-    ((fold(alias), kind) for kind, aliases in SECTIONS.items() for alias in (kind.replace("_", " "), *aliases)),
+    [*((fold(alias), kind) for kind, aliases in SECTIONS.items() for alias in (kind.replace("_", " "), *aliases)),
+     *((fold(heading), "root_causes") for heading in _DATA.root_cause_sections)],
     key=lambda pair: -len(pair[0]),
 )
 
@@ -505,6 +515,27 @@ def _severity(labels: list[_Labelled], default: str | None) -> Drafted:
                    "missing: not written in the document; fill in S1, S2, S3 or S4 (or migrate with --severity)")
 
 
+STATUS_LABELS = _DATA.folded(_DATA.labels["status"])
+SUMMARY_LABELS = _DATA.folded(_DATA.labels["summary"])
+STATUS_INDEX = {fold(word): status for status, words in _DATA.statuses.items() for word in words}
+
+
+def _written_only(labels: list[_Labelled]) -> list[Drafted]:
+    """`status` and `summary`, drafted only when a `Status:` / `Summary:` line gives them (Google SRE template)."""
+    found: list[Drafted] = []
+    status = next((item for item in labels if item.label in STATUS_LABELS), None)
+    if status is not None:
+        clause = fold(re.split(r"[,;(—–]| - ", _clean(status.value), maxsplit=1)[0])
+        if clause in STATUS_INDEX:
+            found.append(Drafted("status", "found", STATUS_INDEX[clause],
+                                 f"found: {_quote(_shorten(status.written, 60))} (line {status.line})"))
+    summary = next((item for item in labels if item.label in SUMMARY_LABELS and _clean(item.value)), None)
+    if summary is not None:
+        found.append(Drafted("summary", "found", _clean(summary.value),
+                             f"found: the {_quote(summary.written.split(':')[0] + ':')} line (line {summary.line})"))
+    return found
+
+
 # --- timeline ------------------------------------------------------------------------------------
 
 ZONES = {zone.name: zone.minutes for zone in _DATA.zones}
@@ -536,6 +567,7 @@ class _Event:
     ranged: bool = False
     at: dt.datetime | None = None
     day_note: str = ""
+    day_only: bool = False  # a line that only gives the day of the events below it
 
     def snippet(self) -> str:
         return f"line {self.line}, {_quote(_shorten(self.text, 60))}"
@@ -562,9 +594,31 @@ def _events(section: _Section) -> tuple[list[_Event], list[tuple[int, str]]]:
         event = _event(line)
         if event is None:
             others.append((line[1], line[2]))
+            day = _day_line(line)
+            if day is not None:
+                events.append(day)
         else:
             events.append(event)
     return events, others
+
+
+_DAY_LINE = re.compile(r"^(?:\*\*|__)?(\d{4}-\d{2}-\d{2})(?:\*\*|__)?(?![\dT:])(?!\s*\d{1,2}[:h]\d{2})")
+
+
+def _day_line(line: Line) -> _Event | None:
+    """A text or heading line that starts with a date and gives no time (`2015-10-21 (all times UTC)`):
+    the day of the events below it."""
+    kind, number, text = line[0], line[1], line[2]
+    if kind not in (TEXT, HEADING):
+        return None
+    match = _DAY_LINE.match(text.lstrip("#").strip())
+    if match is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+    return _Event(number, match.group(1), _clean(text), day=day, day_only=True)
 
 
 def _event(line: Line) -> _Event | None:
@@ -583,9 +637,12 @@ def _event(line: Line) -> _Event | None:
         return None
     rest = candidate[match.end():]
     separator = re.match(r"^\s*(?:[—–|:]|-(?=\s)|$)\s*", rest)
+    when = candidate[: match.end()]
+    if (separator is None or not separator.group()) and match.group("time") and when[-1].isspace():
+        return _read_when(number, when.strip(), match, rest)  # `14:51 News reports…` (Google SRE template)
     if separator is None or (not separator.group() and rest):
         return None
-    return _read_when(number, candidate[: match.end()].strip(), match, rest[separator.end():])
+    return _read_when(number, when.strip(), match, rest[separator.end():])
 
 
 def _read_when(number: int, when: str, match: re.Match[str], text: str) -> _Event:
@@ -687,14 +744,17 @@ def _times(
     events = [e for e in events if fold(e.text) not in TEMPLATE_EVENTS]
     zone, zone_problem = _document_zone(others)
     _place(events, zone, _date_line(labels))
+    events = [e for e in events if not e.day_only]
     notes += [f"timeline line {e.line}: {_quote(e.when)}: {e.problem}; no time taken from it"
               for e in events if e.at is None]
-    started = _started(events, bool(_timeline_sections(sections)))
+    began = _impact_began(events)
+    started = _started(events, bool(_timeline_sections(sections))) if began is None else began
     start_at = _parse_value(started)
     stats = _stats(labels)
     drafted = [started, *(_stage(stage, events, start_at, stats.get(stage)) for stage in STAGES)]
     _check_order(drafted)
-    if start_at is not None and any(e.at is not None and _key(e.at) < _key(start_at) for e in events):
+    if began is None and start_at is not None and any(e.at is not None and _key(e.at) < _key(start_at)
+                                                      for e in events):
         notes.append("the timeline has events earlier than its first one (not in order); started_at is the first")
     zone_note = _zone_note(zone, zone_problem, events, start_at)
     return drafted, notes, zone_note
@@ -740,6 +800,27 @@ def _started(events: list[_Event], has_timeline: bool) -> Drafted:
                        f"missing: the first timeline event ({first.snippet()}) has {first.problem}")
     return Drafted("started_at", "guessed", _iso(first.at), f"guessed from the first timeline event ({first.snippet()})"
                    + _precision(first))
+
+
+IMPACT_STARTS = _DATA.impact["starts"]
+IMPACT_ENDS = _DATA.impact["ends"]
+
+
+def _impact_began(events: list[_Event]) -> Drafted | None:
+    """started_at from the first readable event that says the impact began (`OUTAGE BEGINS`), if any."""
+    for event in events:
+        if event.at is not None and _matches(IMPACT_STARTS, event.text):
+            return Drafted("started_at", "guessed", _iso(event.at),
+                           f"guessed from the timeline event that says the impact began ({event.snippet()})"
+                           + _precision(event))
+    return None
+
+
+def _impact_ended(events: list[_Event], started: dt.datetime | None) -> _Event | None:
+    """The last readable event, at or after started_at, that says the impact ended (`OUTAGE ENDS`, `fixed`)."""
+    ended = [e for e in events if e.at is not None and _matches(IMPACT_ENDS, e.text)
+             and (started is None or _key(e.at) >= _key(started))]
+    return max(ended, key=lambda e: _key(_at(e)), default=None)
 
 
 def _precision(event: _Event) -> str:
@@ -857,6 +938,10 @@ def _stage(stage: str, events: list[_Event], started: dt.datetime | None, stat: 
     words = STAGE_WORDS[stage]
     said = [e for e in events if _matches(STAGE_KEYWORDS[stage], e.text)
             and (started is None or e.at is None or _key(e.at) >= _key(started))]
+    what = "timeline event"
+    ended = _impact_ended(events, started) if stage == "resolved_at" and not said else None
+    if ended is not None:  # no event says resolved: the last one that ends the impact stands for it
+        said, what = [ended], "the last timeline event that says the impact ended"
     first = said[0] if said else None
     unreadable = ""
     if first is not None and first.at is None:
@@ -864,9 +949,9 @@ def _stage(stage: str, events: list[_Event], started: dt.datetime | None, stat: 
         first = None
     target = _stat_target(stat, started)
     if stat is not None and stat.duration is not None and target is not None:
-        return _cross_check(stage, _Sources(events, said, first, unreadable), stat, stat.duration, target)
+        return _cross_check(stage, _Sources(events, said, first, unreadable, what), stat, stat.duration, target)
     if first is not None:
-        return _guessed(stage, _at(first), f"timeline event ({first.snippet()})"
+        return _guessed(stage, _at(first), f"{what} ({first.snippet()})"
                         + _stat_remark(stat, started) + _precision(first))
     reasons = [unreadable or f"no timeline event says {words}",
                _stat_remark(stat, started).lstrip("; ") or f"no {_quote(STAT_LABELS[stage][0])} line"]
@@ -879,13 +964,14 @@ class _Sources:
     said: list[_Event]  # those whose text says the stage
     first: _Event | None  # the first of those, when readable
     unreadable: str  # why the first of those gives no time, if so
+    what: str  # how the notes name `first`
 
 
 def _cross_check(stage: str, sources: _Sources, stat: _Stat, duration: Duration, target: dt.datetime) -> Drafted:
     line = f"{_quote(stat.written)} (line {stat.line})"
     first = sources.first
     if first is not None and abs(_key(_at(first)) - _key(target)) <= duration.tolerance:
-        return _guessed(stage, _at(first), f"timeline event ({first.snippet()}), which agrees with {line}"
+        return _guessed(stage, _at(first), f"{sources.what} ({first.snippet()}), which agrees with {line}"
                         + _precision(first))
     landing = _landing(sources.events, sources.said, target, duration)
     if landing is not None:
@@ -894,7 +980,7 @@ def _cross_check(stage: str, sources: _Sources, stat: _Stat, duration: Duration,
         return _guessed(stage, _at(landing), f"{line}, which lands on timeline event ({landing.snippet()}){instead}"
                         + _precision(landing))
     if first is not None:
-        return _missing(stage, f"timeline event ({first.snippet()}) gives {_short(first.at)} but {line} gives "
+        return _missing(stage, f"{sources.what} ({first.snippet()}) gives {_short(first.at)} but {line} gives "
                         f"{_short(target)}; left for a person")
     return _missing(stage, f"{line} gives {_short(target)}, which is on no timeline event (the duration may count "
                     "from another moment)" + (f"; {sources.unreadable}" if sources.unreadable else ""))
@@ -997,12 +1083,20 @@ def suggest_categories(text: str) -> list[tuple[str, str]]:
 _NOT_CAUSES = (FENCE, CODE, BLANK, HEADING)
 
 
+ROOT_CAUSE_LABELS = _DATA.folded(_DATA.labels["root_cause"])
+
+
 def _causes(sections: list[_Section], labels: list[_Labelled]) -> list[Cause]:
     causes: dict[str, Cause] = {}
     for item in labels:
         if item.label in CATEGORY_LABELS:
             for cause in _category_line(item):
                 causes.setdefault(cause.category, cause)
+        elif item.label in ROOT_CAUSE_LABELS:
+            summary = _shorten(_clean(item.value), 200)
+            for category, keyword in suggest_categories(item.value):
+                causes.setdefault(category, Cause(category, summary, "guessed", f"guessed from {_quote(keyword)} in "
+                                                  f"{_quote(_shorten(_clean(item.written), 60))} (line {item.line})"))
     for section in sections:
         if section.kind != "root_causes":
             continue

@@ -26,6 +26,8 @@ from pmanalytics.rulefiles import RulesError, entry, read_rules
 
 SOURCE = "pmanalytics/tools/migrate_rules.toml"
 STAGES = ("detected_at", "mitigated_at", "resolved_at")
+LABELS = ("severity", "date", "category", "root_cause", "status", "summary")
+STATUSES = ("published", "review", "draft")
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
 
@@ -62,6 +64,9 @@ class MigrateRules:
     units: tuple[Unit, ...]
     placeholders: dict[str, tuple[str, ...]]  # duration_not_stated, no_action: as written
     categories: dict[str, tuple[str, ...]]  # category: keywords as written, `*` for any ending
+    root_cause_sections: tuple[str, ...]  # headings read as a root-cause section, besides docs/corpus.md 1.3
+    statuses: dict[str, tuple[str, ...]]  # front-matter status: the words of a `Status:` line that give it
+    impact: dict[str, tuple[str, ...]]  # starts, ends: the words of a timeline event that say so
 
     def folded(self, words: tuple[str, ...]) -> frozenset[str]:
         """Labels or words as they are compared: case, accents and punctuation ignored."""
@@ -91,8 +96,10 @@ def parse(table: dict[str, Any], source: str = SOURCE) -> MigrateRules:
     if unknown:
         raise RulesError(f"{source}: [categories] {', '.join(unknown)} is not a category of docs/corpus.md "
                          f"(one of {', '.join(ROOT_CAUSE_CATEGORIES)})")
+    statuses = entry(table, "statuses", dict, source)
+    impact = entry(table, "impact", dict, source)
     return MigrateRules(
-        labels={key: _words(labels, key, f"{source}: [labels]") for key in ("severity", "date", "category")},
+        labels={key: _words(labels, key, f"{source}: [labels]") for key in LABELS},
         template_events=_words(table, "template_events", source),
         zones=tuple(_zone(name, value, f"{source}: [zones.{name}]")
                     for name, value in entry(table, "zones", dict, source).items()),
@@ -105,6 +112,9 @@ def parse(table: dict[str, Any], source: str = SOURCE) -> MigrateRules:
         placeholders={key: _words(placeholders, key, f"{source}: [placeholders]")
                       for key in ("duration_not_stated", "no_action")},
         categories={name: _words(categories, name, f"{source}: [categories]") for name in categories},
+        root_cause_sections=_words(table, "root_cause_sections", source),
+        statuses={name: _words(statuses, name, f"{source}: [statuses]") for name in STATUSES},
+        impact={key: _words(impact, key, f"{source}: [impact]") for key in ("starts", "ends")},
     )
 
 
@@ -204,6 +214,13 @@ def _labels_table(rules: MigrateRules) -> list[str]:
         ("`Severity:` line (severity)", rules.labels["severity"]),
         ("`Date:` line (the day of times without a date)", rules.labels["date"]),
         ("`Category:` line (root causes)", rules.labels["category"]),
+        ("`Root causes:` line (its keywords suggest root causes)", rules.labels["root_cause"]),
+        ("heading of a root-cause section, besides docs/corpus.md 1.3", rules.root_cause_sections),
+        ("`Status:` line (status)", rules.labels["status"]),
+        *((f"`Status:` value for `{name}`", words) for name, words in rules.statuses.items()),
+        ("`Summary:` line (summary)", rules.labels["summary"]),
+        ("event that says the impact began (started_at)", rules.impact["starts"]),
+        ("event that says the impact ended (resolved_at)", rules.impact["ends"]),
         ("timeline row of a template (ignored)", rules.template_events),
         ("duration not stated", rules.placeholders["duration_not_stated"]),
         ("action item that is no action", rules.placeholders["no_action"]),

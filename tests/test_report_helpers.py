@@ -1,0 +1,177 @@
+"""The report's helpers on small hand-written inputs: formatting, what needs attention, comparisons, links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from pmanalytics.report import formatting as fmt
+from pmanalytics.report.attention import (
+    Attention,
+    Facts,
+    Overdue,
+    Recurrence,
+    needs_attention,
+    open_fix_by_incident,
+    overdue_facts,
+)
+from pmanalytics.report.comparison import comparisons
+from pmanalytics.report.i18n import category_name, text, value_name
+from pmanalytics.report.page import fill_link
+
+NBSP, NNBSP = "\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}"
+
+
+@pytest.mark.parametrize(("hours", "en", "fr"), [
+    (0.75, "45 minutes", "45 minutes"),
+    (5.5, "5.5 hours", f"5,5{NBSP}heures"),
+    (42.75, "43 hours", f"43{NBSP}heures"),
+    (72, "3 days", f"3{NBSP}jours"),
+    (877.6, "37 days", f"37{NBSP}jours"),
+])
+def test_durations_take_the_unit_of_their_size(hours: float, en: str, fr: str) -> None:
+    assert fmt.duration_hours(hours, "en") == en
+    assert fmt.duration_hours(hours, "fr") == fr
+
+
+def test_rates_counts_quarters_and_dates_in_each_language() -> None:
+    assert fmt.rate(0.556, "en") == "56%"
+    assert fmt.rate(0.556, "fr") == f"56{NBSP}%"
+    assert fmt.count(1234, "en") == "1,234"
+    assert fmt.count(1234, "fr") == f"1{NNBSP}234"
+    assert fmt.quarter("2026Q3", "en") == "Q3 2026"
+    assert fmt.quarter("2026Q3", "fr") == "T3 2026"
+    assert fmt.quarter("2026-01-01..2026-03-31", "fr") == "1 janv. 2026 – 31 mars 2026"
+    assert fmt.date(dt.date(2026, 10, 1), "fr") == "1 oct. 2026"
+    assert fmt.date(dt.date(2026, 10, 1), "en") == "Oct 1, 2026"
+    assert fmt.points(-0.087, "en") == "−9 points"
+    assert fmt.signed_duration_hours(0.5, "en") == "+30 minutes"
+
+
+def test_timestamps_are_shown_in_the_corpus_time_zone() -> None:
+    utc = pd.Timestamp("2026-08-07 12:54:00+00:00")
+    assert fmt.timestamp(utc, "Europe/Paris", "fr") == "7 août 2026, 14:54"
+    assert fmt.timestamp(utc, "America/New_York", "en") == "7 Aug 2026, 08:54"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), math.inf, pd.NaT, pd.NA])
+def test_a_missing_value_is_a_dash_never_nan(missing: object) -> None:
+    for write in (fmt.rate, fmt.count, fmt.duration_hours, fmt.date, fmt.points):
+        assert write(missing, "en") == fmt.MISSING
+    assert fmt.timestamp(missing, "UTC", "fr") == fmt.MISSING
+
+
+def test_french_names_of_stored_values() -> None:
+    assert category_name("deployment", "fr") == "déploiement"
+    assert category_name("tech-debt", "fr") == "dette technique"
+    assert category_name("automation", "fr") == "automation"  # the corpus's own category, as written
+    assert value_name("status", "in_progress", "fr") == "en cours"
+    assert value_name("team", "(other owner)", "fr") == "(autre responsable)"
+
+
+def test_french_punctuation_does_not_start_a_line() -> None:
+    assert text("previous_value", "fr", previous="T2 2026", value="50 %") == f"T2 2026{NNBSP}: 50 %"
+
+
+def test_nothing_needs_attention() -> None:
+    assert needs_attention(Facts()) == []
+    assert needs_attention(Facts(overdue_actions={"payments": 0})) == []
+
+
+def test_attention_most_urgent_first_naming_what_and_where() -> None:
+    facts = Facts(
+        overdue_postmortems=[Overdue("PM-2", 3), Overdue("PM-1", 12)],
+        missing_postmortems=[Overdue("INC-7", 5)],
+        overdue_actions={"search": 1, "payments": 4, "data": 4},
+        recurrences=[Recurrence("PM-9", ("checkout",), ("config",)),
+                     Recurrence("PM-8", ("checkout",), ("config", "deployment"))],
+        worse_kpis=["coverage"],
+    )
+    assert needs_attention(facts) == [
+        Attention("overdue_postmortems", 2, ("PM-1",), days=12),
+        Attention("overdue_actions", 9, ("data", "payments", "search"), (4, 4, 1)),
+        Attention("missing_postmortems", 1, ("INC-7",), days=5),
+        Attention("open_fix", 2, ("checkout × config", "checkout × deployment"), (2, 1)),
+        Attention("worse", 1, ("coverage",)),
+    ]
+
+
+def test_at_most_six_sentences_worse_kpis_share_one_when_short_of_room() -> None:
+    facts = Facts(overdue_postmortems=[Overdue("PM-1", 1)], missing_postmortems=[Overdue("INC-1", 1)],
+                  overdue_actions={"sre": 2}, recurrences=[Recurrence("PM-3", ("api",), ("data",))],
+                  worse_kpis=["coverage", "time_to_resolve", "recurrence_rate"])
+    found = needs_attention(facts)
+    assert len(found) == 5
+    assert found[-1] == Attention("worse", 3, ("coverage", "time_to_resolve", "recurrence_rate"))
+    two = needs_attention(Facts(overdue_actions={"sre": 2}, worse_kpis=["coverage", "recurrence_rate"]))
+    assert [item.kind for item in two] == ["overdue_actions", "worse", "worse"]
+
+
+def test_overdue_table_splits_drafts_from_incidents_without_postmortem() -> None:
+    overdue = pd.DataFrame({"incident_key": ["INC-1", "PM-4"], "postmortem_id": [None, "PM-4"],
+                            "days_overdue": [51, 40]})
+    drafts, missing = overdue_facts(overdue)
+    assert drafts == [Overdue("PM-4", 40)]
+    assert missing == [Overdue("INC-1", 51)]
+
+
+def test_one_row_per_incident_that_recurred_with_a_fix_open() -> None:
+    open_fix = pd.DataFrame({
+        "postmortem_id": ["PM-9", "PM-9", "PM-9", "PM-7"],
+        "earlier_postmortem_id": ["PM-1", "PM-1", "PM-2", "PM-1"],
+        "action_id": ["A-1", "A-2", "B-1", "A-1"],
+    })
+    pairs = pd.DataFrame({
+        "postmortem_id": ["PM-9", "PM-9", "PM-7", "PM-9"],
+        "earlier_postmortem_id": ["PM-1", "PM-2", "PM-1", "PM-5"],
+        "service_names": ["checkout", "checkout, auth", "checkout", "search"],
+        "categories": ["config", "deployment", "config", "data"],
+    })
+    actions = pd.DataFrame({
+        "postmortem_id": ["PM-1", "PM-1", "PM-2"],
+        "action_id": ["A-1", "A-2", "B-1"],
+        "status": ["done", "open", "done"],
+        "closed_date": [dt.date(2026, 9, 1), None, dt.date(2026, 10, 5)],  # B-1 closed after as_of
+    })
+    table = open_fix_by_incident(open_fix, pairs, actions, dt.date(2026, 9, 30))
+    assert table.to_dict("records") == [
+        {"postmortem_id": "PM-9", "service": "checkout, auth", "cause": "config, deployment",
+         "earlier_postmortem_id": "PM-1, PM-2", "open_then": 3, "open_now": 2},
+        {"postmortem_id": "PM-7", "service": "checkout", "cause": "config", "earlier_postmortem_id": "PM-1",
+         "open_then": 1, "open_now": 0},
+    ]
+
+
+def test_comparisons_read_the_verdicts_of_docs_corpus_4_3() -> None:
+    result = {"previous_period": "2026Q2", "kpis": {
+        "coverage": {"value": 0.5, "previous": 0.8, "n": 12, "previous_n": 15, "difference": -0.3,
+                     "low": -0.5, "high": -0.1, "verdict": "worse"},
+        "time_to_resolve_median_minutes": {"value": 90.0, "previous": None, "n": 3, "previous_n": 0,
+                                           "difference": None, "low": None, "high": None, "verdict": "too_few"},
+    }}
+    found = comparisons(result)
+    assert found["coverage"].verdict == "worse"
+    assert found["coverage"].previous_period == "2026Q2"
+    assert found["time_to_resolve"].value == 1.5  # minutes read as hours
+    assert found["time_to_resolve"].verdict == "too_few"
+
+
+def test_comparisons_of_the_older_table_get_a_verdict_and_no_nan() -> None:
+    table = pd.DataFrame([
+        {"kpi": "recurrence_rate", "value": 0.6, "previous": 0.4, "change": 0.2, "ci_lower": 0.05, "ci_upper": 0.35,
+         "is_noise": False, "n": 40, "n_previous": 30, "previous_period": "2026Q2"},
+        {"kpi": "action_completion_rate", "value": 0.7, "previous": float("nan"), "change": float("nan"),
+         "ci_lower": None, "ci_upper": None, "is_noise": True, "n": 20, "n_previous": 0, "previous_period": "2026Q2"},
+    ])
+    found = comparisons(table)
+    assert found["recurrence_rate"].verdict == "worse"  # a higher recurrence rate is worse
+    assert found["completion_rate"].verdict == "too_few"
+    assert found["completion_rate"].previous is None
+
+
+def test_links_fill_the_template() -> None:
+    assert fill_link("https://wiki/pm/{id}", "PM 1/2") == "https://wiki/pm/PM%201%2F2"
+    assert fill_link("https://git/blob/main/{path}", "PM-1", "2026/PM-1.md") == "https://git/blob/main/2026/PM-1.md"
