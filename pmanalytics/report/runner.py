@@ -106,10 +106,10 @@ def run_report(
     label = source.stem if _is_path(notebook) else notebook
     values = notebook_parameters(source, resolved, parameters or {}, db, corpus)
     values, warnings = check_scope(values, resolved)
-    target = Path(out).expanduser().absolute() / _folder_name(resolved)  # the kernel runs elsewhere
+    target = Path(out).expanduser() / _folder_name(resolved)
     name = report_name(_slug(label), values)
     _refuse_overwriting(source, target, name)
-    staging = _staging(target, name) if "tables_dir" in declared_parameters(source) else None
+    staging = _staging(target.absolute(), name) if "tables_dir" in declared_parameters(source) else None
     try:
         if staging is not None:
             values["tables_dir"] = str(staging / f"{name}{TABLES_SUFFIX}")
@@ -300,7 +300,7 @@ def execute(source: Path, values: dict[str, Any], target: Path, name: str) -> Pa
         with _kernel_stderr_to(target / f".{name}.kernel.log"):
             papermill.execute_notebook(
                 str(source), temporary, parameters=values, kernel_name=KERNEL, progress_bar=False,
-                log_output=False, cwd=str(target),  # never the notebook's folder: it may be inside an installed package
+                log_output=False, cwd=str(target.absolute()),  # not the notebook's folder: it may be in site-packages
             )
     except PapermillExecutionError as exc:
         failed = target / f"{name}.failed.ipynb"
