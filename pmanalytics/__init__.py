@@ -28,6 +28,7 @@ _EXPORTS = {
     "LoadReport": "pmanalytics.ingest.pipeline",
     "check": "pmanalytics.ingest.pipeline",
     "load": "pmanalytics.ingest.pipeline",
+    "similar": "pmanalytics.metrics.similarity",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pmanalytics import __version__
@@ -43,6 +44,12 @@ class _Group(click.Group):
                 raise
             click.echo(f"pmanalytics: error: {exc}", err=True)
             ctx.exit(USER_ERROR_EXIT)
+        except MemoryError:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo("pmanalytics: error: out of memory (a load is all or nothing: the database is as it was); "
+                       "raise the memory limit, or split large exports into NDJSON files", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -203,9 +210,11 @@ def sample_command(out: Path, count: int, seed: int, end_quarter: str | None, qu
 @cli.command("metrics")
 @DB
 @click.option("--period", default=None,
-              help="Quarter (2026Q1), last-quarter, or a range 2026-01-01..2026-03-31 (default: all time).")
+              help="2026, 2026Q1, 2026-03, 2026Q1..2026Q4, 2026-01-01..2026-03-31, last-quarter, last-year, "
+                   "last-90d (docs/commands.md, Periods; default: all time).")
 @click.option("--as-of", "as_of", default=None,
-              help="Compute as of this date (00:00 in the corpus time zone) or timestamp (default: now).")
+              help="Compute as of this date (00:00 in the corpus time zone) or timestamp "
+                   "(default: the end of the period, or now if it has not ended).")
 @click.option("--severity", default=None, help="Only this severity (S1..S4).")
 @click.option("--service", default=None, help="Only postmortems of this service.")
 @click.option("--team", default=None, help="Only postmortems this team took part in.")
@@ -231,9 +240,11 @@ def metrics_command(
 @cli.command("trends")
 @DB
 @click.option("--period", default="last-quarter", show_default=True,
-              help="Quarter (2026Q3), last-quarter, this-quarter, or a range 2026-01-01..2026-03-31.")
+              help="2026Q3, 2026, 2026-03, 2026Q1..2026Q2, a day range, last-quarter, last-year, last-90d: "
+                   "compared with the period of the same kind just before (docs/commands.md, Periods).")
 @click.option("--as-of", "as_of", default=None,
-              help="Compare as of this date (00:00 in the corpus time zone) or timestamp (default: now).")
+              help="Compare as of this date (00:00 in the corpus time zone) or timestamp "
+                   "(default: the end of the period, or now if it has not ended).")
 @click.option("--severity", default=None, help="Only this severity (S1..S4).")
 @click.option("--service", default=None, help="Only postmortems of this service.")
 @click.option("--team", default=None, help="Only postmortems this team took part in.")
@@ -324,7 +335,7 @@ def migrate_command(src: Path, out: Path, severity: str | None, force: bool) -> 
     from pmanalytics.tools.migrate import REPORT_MD, STATUSES, migrate
 
     report = migrate(src, out, severity=severity, force=force)
-    table = Table(title=f"Migrated {src} → {out}", title_justify="left")
+    table = Table(title=f"Migrated {escape(str(src))} → {escape(str(out))}", title_justify="left")
     table.add_column("field")
     for status in STATUSES:
         table.add_column(status, justify="right")
@@ -351,6 +362,33 @@ def new_command(title: str, lang: str, severity: str, corpus: Path) -> None:
     click.echo(str(new_postmortem(corpus, title, lang=lang, severity=severity).path))
 
 
+@cli.command("similar")
+@click.argument("postmortem_id", metavar="PM-ID")
+@DB
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many postmortems to list.")
+@click.option("--json", "as_json", is_flag=True, help='Print a list of {"id", "title", "score", "shared_terms"}.')
+def similar_command(postmortem_id: str, db: Path | None, top: int, as_json: bool) -> None:
+    """The postmortems whose text (title, context, root causes, timeline) is most like PM-ID's, best first,
+    with a score from 0 to 1 and the words they share."""
+    from pmanalytics.database import open_database
+    from pmanalytics.metrics.similarity import similar
+
+    with open_database(db) as database:
+        found = similar(database, postmortem_id, top=top)
+    rows: list[dict[str, Any]] = [
+        {"id": str(pid), "title": str(title), "score": round(float(score), 3), "shared_terms": [str(t) for t in terms]}
+        for pid, title, score, terms in found[["id", "title", "score", "shared_terms"]].itertuples(index=False)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Postmortems like {postmortem_id}", title_justify="left")
+    for name in ("id", "score", "title", "shared words"):
+        table.add_column(name, justify="right" if name == "score" else "left")
+    for row in rows:
+        table.add_row(row["id"], f"{row['score']:.2f}", row["title"], ", ".join(row["shared_terms"]))
+    Console().print(table)
+
+
 @cli.command("export")
 @DB
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
@@ -362,7 +400,7 @@ def export_command(db: Path | None, fmt: str, force: bool, out: Path) -> None:
     from pmanalytics.tools.export import export
 
     result = export(db, out, fmt=fmt, force=force)
-    table = Table(title=f"Exported to {out}", title_justify="left")
+    table = Table(title=f"Exported to {escape(str(out))}", title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for item in result.files:
@@ -383,7 +421,7 @@ def _print_figures(figures: dict[str, Any]) -> None:
             text = ", ".join(f"{k} {_fmt(v)}" for k, v in value.items()) or "none"
         else:
             text = _fmt(value)
-        table.add_row(key.replace("_", " "), text)
+        table.add_row(escape(key.replace("_", " ")), escape(text))  # category names come from the corpus
     Console().print(table)
 
 
@@ -454,13 +492,13 @@ def _print_errors(problems: tuple[Problem, ...]) -> None:
 
 
 def _print_summary(report: LoadReport) -> None:
-    table = Table(title=f"Loaded {report.corpus_path}", show_header=True, title_justify="left")
+    table = Table(title=f"Loaded {escape(str(report.corpus_path))}", show_header=True, title_justify="left")
     for name in ("loaded", "rejected", "skipped", "warnings"):
         table.add_column(name, justify="right")
     table.add_row(*(str(v) for v in report.counts.values()))
     out = Console()
     out.print(table)
-    out.print(f"database: {report.db_path}  ({report.duration_seconds:.2f} s)")
+    out.print(f"database: {escape(str(report.db_path))}  ({report.duration_seconds:.2f} s)")
     if report.not_read:
         from pmanalytics.ingest.reasons import summary_lines
 

@@ -83,7 +83,14 @@ def test_csv_reads_back_the_same_rows_and_values(csv_export: ExportResult, datab
     reader = "read_csv(?, header = true, allow_quoted_nulls = false, columns = ?)"
     count = database.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     assert database.con.execute(f"SELECT count(*) FROM {reader}", [str(path), columns]).fetchone()[0] == count
-    assert _differences(database, reader, path, table, [columns]) == 0
+    assert _differences(database, reader, path, _as_in_csv(table, columns), [columns]) == 0
+
+
+def _as_in_csv(table: str, columns: dict[str, str]) -> str:
+    """The table as docs/export.md says CSV holds it: text starting with = + - @ tab or CR behind a `'`."""
+    cells = [f"CASE WHEN left({c}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN concat('''', {c}) ELSE {c} END"
+             if kind == "VARCHAR" else c for c, kind in columns.items()]
+    return f"(SELECT {', '.join(cells)} FROM {table})"
 
 
 def test_the_sample_has_rows_in_the_interesting_tables(parquet: ExportResult) -> None:

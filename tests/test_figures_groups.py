@@ -155,15 +155,15 @@ def learning_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Opened]:
 
 def test_time_to_postmortem_by_period_across_two_quarters(learning_db: Opened) -> None:
     frame = learning.time_to_postmortem_by(learning_db.db, learning_db.scope(), by="period")
-    assert list(frame.columns) == ["group_key", "n", "median_hours", "p90_hours", "within_deadline_rate",
+    assert list(frame.columns) == ["quarter", "n", "median_hours", "p90_hours", "within_deadline_rate",
                                    "left_out"]
     assert_rows(frame, [
         # L1 24, L2 96: median 60; p90 24 + 0.9 * 72 = 88.8; within 72 h: 1 / 2
-        {"group_key": "2025Q4", "n": 2, "median_hours": 60.0, "p90_hours": 88.8, "within_deadline_rate": 0.5,
+        {"quarter": "2025Q4", "n": 2, "median_hours": 60.0, "p90_hours": 88.8, "within_deadline_rate": 0.5,
          "left_out": 0},
         # published by as_of: L3 48, L4 6, L8 480 and L7 -1 (left out); L5, L9 drafts, L6 published after.
         # 6, 48, 480: median 48; p90 rank 1.8 -> 48 + 0.8 * 432 = 393.6; within: 6, 48 -> 2 / 3
-        {"group_key": "2026Q1", "n": 3, "median_hours": 48.0, "p90_hours": 393.6,
+        {"quarter": "2026Q1", "n": 3, "median_hours": 48.0, "p90_hours": 393.6,
          "within_deadline_rate": 2 / 3, "left_out": 1},
     ])
 
@@ -172,13 +172,13 @@ def test_time_to_postmortem_by_severity(learning_db: Opened) -> None:
     frame = learning.time_to_postmortem_by(learning_db.db, learning_db.scope(), by="severity")
     assert_rows(frame, [
         # L1 24, L3 48 (L5 is a draft): median 36, p90 24 + 0.9 * 24 = 45.6
-        {"group_key": "S1", "n": 2, "median_hours": 36.0, "p90_hours": 45.6, "within_deadline_rate": 1.0,
+        {"severity": "S1", "n": 2, "median_hours": 36.0, "p90_hours": 45.6, "within_deadline_rate": 1.0,
          "left_out": 0},
         # L2 96, L4 6, L7 -1 left out: median 51, p90 6 + 0.9 * 90 = 87
-        {"group_key": "S2", "n": 2, "median_hours": 51.0, "p90_hours": 87.0, "within_deadline_rate": 0.5,
+        {"severity": "S2", "n": 2, "median_hours": 51.0, "p90_hours": 87.0, "within_deadline_rate": 0.5,
          "left_out": 1},
         # L8 480 (L6 published after as_of)
-        {"group_key": "S3", "n": 1, "median_hours": 480.0, "p90_hours": 480.0, "within_deadline_rate": 0.0,
+        {"severity": "S3", "n": 1, "median_hours": 480.0, "p90_hours": 480.0, "within_deadline_rate": 0.0,
          "left_out": 0},
         # S4: L9 is a draft, nothing published: no row
     ])
@@ -188,20 +188,20 @@ def test_time_to_postmortem_by_team_counts_a_postmortem_in_each_of_its_teams(lea
     frame = learning.time_to_postmortem_by(learning_db.db, learning_db.scope(), by="team")
     assert_rows(frame, [
         # L1 24, L3 48
-        {"group_key": "team-a", "n": 2, "median_hours": 36.0, "p90_hours": 45.6, "within_deadline_rate": 1.0,
+        {"team": "team-a", "n": 2, "median_hours": 36.0, "p90_hours": 45.6, "within_deadline_rate": 1.0,
          "left_out": 0},
         # L2 96, L3 48, L4 6: sorted 6, 48, 96, median 48, p90 rank 1.8 -> 48 + 0.8 * 48 = 86.4; within 2 / 3
-        {"group_key": "team-b", "n": 3, "median_hours": 48.0, "p90_hours": 86.4,
+        {"team": "team-b", "n": 3, "median_hours": 48.0, "p90_hours": 86.4,
          "within_deadline_rate": 2 / 3, "left_out": 0},
         # L7 -1 left out, L8 480
-        {"group_key": "team-c", "n": 1, "median_hours": 480.0, "p90_hours": 480.0, "within_deadline_rate": 0.0,
+        {"team": "team-c", "n": 1, "median_hours": 480.0, "p90_hours": 480.0, "within_deadline_rate": 0.0,
          "left_out": 1},
         # no team: L6 and L9 are not published by as_of: no row
     ])
     # only team-c's own postmortems: a group whose only time is negative has n 0 and a NULL rate
     only_l7 = learning.time_to_postmortem_by(learning_db.db, learning_db.scope("2026Q1", severity="S2",
                                                                                team="team-c"), by="team")
-    assert_rows(only_l7, [{"group_key": "team-c", "n": 0, "median_hours": None, "within_deadline_rate": None,
+    assert_rows(only_l7, [{"team": "team-c", "n": 0, "median_hours": None, "within_deadline_rate": None,
                            "left_out": 1}])
 
 
@@ -280,13 +280,13 @@ def test_overdue_postmortems_include_incidents_without_a_postmortem(learning_db:
 
 def test_coverage_by_period(learning_db: Opened) -> None:
     frame = learning.coverage_by(learning_db.db, learning_db.scope(), by="period")
-    assert list(frame.columns) == ["group_key", "required", "covered", "coverage"]
+    assert list(frame.columns) == ["quarter", "required", "covered", "coverage"]
     assert_rows(frame, [
         # L1 (S1, published), INC-4 (S1, none); L2 is S2
-        {"group_key": "2025Q4", "required": 2, "covered": 1, "coverage": 0.5},
+        {"quarter": "2025Q4", "required": 2, "covered": 1, "coverage": 0.5},
         # required: L3 (published), L5 (draft), L6 (public, published after as_of), INC-1, INC-5 (public);
         # covered: L3 -> 1 / 5
-        {"group_key": "2026Q1", "required": 5, "covered": 1, "coverage": 0.2},
+        {"quarter": "2026Q1", "required": 5, "covered": 1, "coverage": 0.2},
     ])
 
 
@@ -294,15 +294,15 @@ def test_coverage_by_severity(learning_db: Opened) -> None:
     frame = learning.coverage_by(learning_db.db, learning_db.scope("2026Q1"), by="severity")
     assert_rows(frame, [
         # L3, L5, INC-1: 1 / 3
-        {"group_key": "S1", "required": 3, "covered": 1, "coverage": 1 / 3},
+        {"severity": "S1", "required": 3, "covered": 1, "coverage": 1 / 3},
         # L4 (with INC-3, once), L7, INC-2: nothing required -> NULL, not 0
-        {"group_key": "S2", "required": 0, "covered": 0, "coverage": None},
+        {"severity": "S2", "required": 0, "covered": 0, "coverage": None},
         # L6 and INC-5 are public; L8 is not
-        {"group_key": "S3", "required": 2, "covered": 0, "coverage": 0.0},
-        {"group_key": "S4", "required": 0, "covered": 0, "coverage": None},
+        {"severity": "S3", "required": 2, "covered": 0, "coverage": 0.0},
+        {"severity": "S4", "required": 0, "covered": 0, "coverage": None},
     ])
-    with pytest.raises(ValueError, match="period or severity"):
-        learning.coverage_by(learning_db.db, learning_db.scope(), by="team")
+    with pytest.raises(PmanalyticsError, match="quarter, severity, team, service"):
+        learning.coverage_by(learning_db.db, learning_db.scope(), by="person")
 
 
 # --- 2. durations ------------------------------------------------------------------------------------
@@ -367,29 +367,29 @@ def test_stage_durations_cut_at_as_of_without_negatives(durations_db: Opened) ->
 def test_stage_duration_summary_by_severity(durations_db: Opened) -> None:
     frame = durations.stage_duration_summary(durations_db.db, durations_db.scope("2026Q1", as_of=DURATIONS_AS_OF),
                                              by="severity")
-    assert list(frame.columns) == ["stage", "group_key", "n", "median_minutes", "p90_minutes", "left_out"]
+    assert list(frame.columns) == ["stage", "severity", "n", "median_minutes", "p90_minutes", "left_out"]
     assert_rows(frame, [
         # D4 2, D1 5, D5 30: median 5; p90 rank 1.8 -> 5 + 0.8 * 25 = 25
-        {"stage": "detect", "group_key": "S1", "n": 3, "median_minutes": 5.0, "p90_minutes": 25.0, "left_out": 0},
+        {"stage": "detect", "severity": "S1", "n": 3, "median_minutes": 5.0, "p90_minutes": 25.0, "left_out": 0},
         # D3 10, D2 20: median 15; p90 10 + 0.9 * 10 = 19
-        {"stage": "detect", "group_key": "S2", "n": 2, "median_minutes": 15.0, "p90_minutes": 19.0, "left_out": 0},
+        {"stage": "detect", "severity": "S2", "n": 2, "median_minutes": 15.0, "p90_minutes": 19.0, "left_out": 0},
         # D7 -5
-        {"stage": "detect", "group_key": "S3", "n": 0, "median_minutes": None, "p90_minutes": None, "left_out": 1},
+        {"stage": "detect", "severity": "S3", "n": 0, "median_minutes": None, "p90_minutes": None, "left_out": 1},
         # D1 45 only
-        {"stage": "mitigate", "group_key": "S1", "n": 1, "median_minutes": 45.0, "p90_minutes": 45.0,
+        {"stage": "mitigate", "severity": "S1", "n": 1, "median_minutes": 45.0, "p90_minutes": 45.0,
          "left_out": 0},
         # D2 60; D3 -10 left out
-        {"stage": "mitigate", "group_key": "S2", "n": 1, "median_minutes": 60.0, "p90_minutes": 60.0,
+        {"stage": "mitigate", "severity": "S2", "n": 1, "median_minutes": 60.0, "p90_minutes": 60.0,
          "left_out": 1},
         # (no S3 mitigate row: D7 has no mitigated_at)
         # D4 60, D1 120: median 90; p90 60 + 0.9 * 60 = 114
-        {"stage": "resolve", "group_key": "S1", "n": 2, "median_minutes": 90.0, "p90_minutes": 114.0,
+        {"stage": "resolve", "severity": "S1", "n": 2, "median_minutes": 90.0, "p90_minutes": 114.0,
          "left_out": 0},
         # D2 180, D3 240: median 210; p90 180 + 0.9 * 60 = 234
-        {"stage": "resolve", "group_key": "S2", "n": 2, "median_minutes": 210.0, "p90_minutes": 234.0,
+        {"stage": "resolve", "severity": "S2", "n": 2, "median_minutes": 210.0, "p90_minutes": 234.0,
          "left_out": 0},
         # D7 -60
-        {"stage": "resolve", "group_key": "S3", "n": 0, "median_minutes": None, "p90_minutes": None,
+        {"stage": "resolve", "severity": "S3", "n": 0, "median_minutes": None, "p90_minutes": None,
          "left_out": 1},
     ])
 
@@ -399,13 +399,13 @@ def test_stage_duration_summary_by_period_agrees_with_stage_durations(durations_
     summary = durations.stage_duration_summary(durations_db.db, scope, by="period")
     assert_rows(summary, [
         # 2, 5, 10, 20, 30: median 10; p90 rank 3.6 -> 20 + 0.6 * 10 = 26
-        {"stage": "detect", "group_key": "2026Q1", "n": 5, "median_minutes": 10.0, "p90_minutes": 26.0,
+        {"stage": "detect", "quarter": "2026Q1", "n": 5, "median_minutes": 10.0, "p90_minutes": 26.0,
          "left_out": 1},
         # 45, 60: median 52.5; p90 45 + 0.9 * 15 = 58.5
-        {"stage": "mitigate", "group_key": "2026Q1", "n": 2, "median_minutes": 52.5, "p90_minutes": 58.5,
+        {"stage": "mitigate", "quarter": "2026Q1", "n": 2, "median_minutes": 52.5, "p90_minutes": 58.5,
          "left_out": 1},
         # 60, 120, 180, 240: median 150; p90 rank 2.7 -> 180 + 0.7 * 60 = 222
-        {"stage": "resolve", "group_key": "2026Q1", "n": 4, "median_minutes": 150.0, "p90_minutes": 222.0,
+        {"stage": "resolve", "quarter": "2026Q1", "n": 4, "median_minutes": 150.0, "p90_minutes": 222.0,
          "left_out": 1},
     ])
     counts = durations.stage_durations(durations_db.db, scope).groupby("stage").size()
@@ -459,7 +459,7 @@ def actions_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Opened]:
         yield database
 
 
-ACTION_COLUMNS = ["group_key", "total", "done", "completion_rate", "on_time_rate", "overdue",
+ACTION_COLUMNS = ["owner_team", "total", "done", "completion_rate", "on_time_rate", "overdue",
                   "median_days_to_close"]
 
 
@@ -468,33 +468,33 @@ def test_actions_by_owner_team_never_names_a_person(actions_db: Opened) -> None:
     assert list(frame.columns) == ACTION_COLUMNS
     assert_rows(frame, [
         # f2b: in progress, overdue
-        {"group_key": "(no owner)", "total": 1, "done": 0, "completion_rate": 0.0, "on_time_rate": None,
+        {"owner_team": "(no owner)", "total": 1, "done": 0, "completion_rate": 0.0, "on_time_rate": None,
          "overdue": 1, "median_days_to_close": None},
         # Alice Martin: f1c open overdue, f3b done on time 13 days
-        {"group_key": "(other owner)", "total": 2, "done": 1, "completion_rate": 0.5, "on_time_rate": 1.0,
+        {"owner_team": "(other owner)", "total": 2, "done": 1, "completion_rate": 0.5, "on_time_rate": 1.0,
          "overdue": 1, "median_days_to_close": 13.0},
         # f1a done on time 6 d, f2c open, f3a closed after as_of (not done, overdue); f1d cancelled
-        {"group_key": "team-a", "total": 3, "done": 1, "completion_rate": 1 / 3, "on_time_rate": 1.0,
+        {"owner_team": "team-a", "total": 3, "done": 1, "completion_rate": 1 / 3, "on_time_rate": 1.0,
          "overdue": 1, "median_days_to_close": 6.0},
         # f1b late 69 d, f2a done without date, f2d on time 10 d, f3c open without due:
         # on time 1 / 2; days 10, 69 -> median 39.5
-        {"group_key": "team-b", "total": 4, "done": 3, "completion_rate": 0.75, "on_time_rate": 0.5,
+        {"owner_team": "team-b", "total": 4, "done": 3, "completion_rate": 0.75, "on_time_rate": 0.5,
          "overdue": 0, "median_days_to_close": 39.5},
     ])
-    assert "Alice Martin" not in set(frame["group_key"])
+    assert "Alice Martin" not in set(frame["owner_team"])
 
 
 def test_actions_by_type(actions_db: Opened) -> None:
     frame = follow_through.actions_by(actions_db.db, actions_db.scope(), by="type")
     assert_rows(frame, [
         # f3c
-        {"group_key": "(no type)", "total": 1, "done": 0, "completion_rate": 0.0, "on_time_rate": None,
+        {"action_type": "(no type)", "total": 1, "done": 0, "completion_rate": 0.0, "on_time_rate": None,
          "overdue": 0, "median_days_to_close": None},
         # f1b (late, 69 d), f1c (overdue), f2b (overdue), f2c
-        {"group_key": "long", "total": 4, "done": 1, "completion_rate": 0.25, "on_time_rate": 0.0,
+        {"action_type": "long", "total": 4, "done": 1, "completion_rate": 0.25, "on_time_rate": 0.0,
          "overdue": 2, "median_days_to_close": 69.0},
         # f1a (6 d), f2a (no date), f2d (10 d), f3a (overdue), f3b (13 d): days 6, 10, 13 -> 10
-        {"group_key": "short", "total": 5, "done": 4, "completion_rate": 0.8, "on_time_rate": 1.0,
+        {"action_type": "short", "total": 5, "done": 4, "completion_rate": 0.8, "on_time_rate": 1.0,
          "overdue": 1, "median_days_to_close": 10.0},
     ])
 
@@ -503,10 +503,10 @@ def test_actions_by_period(actions_db: Opened) -> None:
     frame = follow_through.actions_by(actions_db.db, actions_db.scope(), by="period")
     assert_rows(frame, [
         # F1: f1a on time 6, f1b late 69, f1c overdue: median (6 + 69) / 2 = 37.5
-        {"group_key": "2025Q4", "total": 3, "done": 2, "completion_rate": 2 / 3, "on_time_rate": 0.5,
+        {"quarter": "2025Q4", "total": 3, "done": 2, "completion_rate": 2 / 3, "on_time_rate": 0.5,
          "overdue": 1, "median_days_to_close": 37.5},
         # F2 and F3: done f2a, f2d (10), f3b (13); overdue f2b, f3a; median 11.5
-        {"group_key": "2026Q1", "total": 7, "done": 3, "completion_rate": 3 / 7, "on_time_rate": 1.0,
+        {"quarter": "2026Q1", "total": 7, "done": 3, "completion_rate": 3 / 7, "on_time_rate": 1.0,
          "overdue": 2, "median_days_to_close": 11.5},
     ])
     with pytest.raises(ValueError, match="owner_team"):
@@ -758,15 +758,15 @@ def test_postmortem_quality_publication_is_judged_as_of(quality_db: Opened) -> N
 
 def test_quality_by_team(quality_db: Opened) -> None:
     frame = quality.quality_by(quality_db.db, quality_db.scope("2026Q1"), by="team")
-    assert list(frame.columns) == ["group_key", "n", "p25", "median", "p75", "mean_sections"]
+    assert list(frame.columns) == ["team", "n", "p25", "median", "p75", "mean_sections"]
     part = 40 + 10 / 3 + 5  # Q-PART's score
     assert_rows(frame, [
         # team-a: Q-FULL 100, Q-PART 48.333: p25 = 48.333 + 0.25 * 51.667, median the middle, p75 + 0.75;
         # sections 6 and 4 -> 5
-        {"group_key": "team-a", "n": 2, "p25": part + 0.25 * (100 - part), "median": (part + 100) / 2,
+        {"team": "team-a", "n": 2, "p25": part + 0.25 * (100 - part), "median": (part + 100) / 2,
          "p75": part + 0.75 * (100 - part), "mean_sections": 5.0},
         # team-b: Q-FOLLOW 30, Q-PART 48.333; sections 2 and 4 -> 3
-        {"group_key": "team-b", "n": 2, "p25": 30 + 0.25 * (part - 30), "median": (30 + part) / 2,
+        {"team": "team-b", "n": 2, "p25": 30 + 0.25 * (part - 30), "median": (30 + part) / 2,
          "p75": 30 + 0.75 * (part - 30), "mean_sections": 3.0},
     ])
 
@@ -849,9 +849,9 @@ def test_kpi_changes_judges_the_previous_quarter_as_of_its_end(trends_db: Opened
     # (2026-01-01 00:00): unpublished there, although published by the scope's as_of.
     coverage = kpis["coverage"]
     assert (coverage["previous"], coverage["n_previous"]) == (0.0, 1)
-    # so only 29 publication times in 2025Q4
-    assert kpis["median_time_to_postmortem_hours"]["n_previous"] == 29
-    assert kpis["within_deadline_rate"]["n_previous"] == 29
+    # time to postmortem counts drafts (Kaplan–Meier): 29 publication times and Q4-29 as a draft, 30 in all
+    assert kpis["median_time_to_postmortem_hours"]["n_previous"] == 30
+    assert kpis["within_deadline_rate"]["n_previous"] == 30
     # docs/corpus.md 4.3, same age: 2026-01-01 + 104 days (to 04-15) → 2025-10-01 + 104 days
     previous = trends.previous_scope(trends_db.scope("2026Q1", as_of="2026-04-15"))
     assert previous.period.label == "2025Q4"
@@ -860,17 +860,18 @@ def test_kpi_changes_judges_the_previous_quarter_as_of_its_end(trends_db: Opened
 
 def test_kpi_changes_judges_this_quarter_as_of_the_scope(trends_db: Opened) -> None:
     # Q1-29 (S1, published 04-10) is unpublished as of 2026-04-01 and published as of 2026-04-15: this
-    # quarter is judged as of the scope's as_of, and the previous one at the same age (docs/corpus.md 4.3)
-    expected = {"2026-04-01": ((0.0, 1), 29), "2026-04-15": ((1.0, 1), 30)}
+    # quarter is judged as of the scope's as_of, and the previous one at the same age (docs/corpus.md 4.3).
+    # Time to postmortem counts Q1-29 either way: as a draft on 04-01, as published on 04-15.
+    expected = {"2026-04-01": ((0.0, 1), 30), "2026-04-15": ((1.0, 1), 30)}
     for as_of, (coverage, published) in expected.items():
         kpis = _by_kpi(trends.kpi_changes(trends_db.db, trends_db.scope("2026Q1", as_of=as_of), n_resamples=50))
         assert (kpis["coverage"]["value"], kpis["coverage"]["n"]) == coverage, as_of
         assert kpis["median_time_to_postmortem_hours"]["n"] == published, as_of
     # an as_of inside the quarter is kept: as of 2026-01-16 00:00, Q1-0..Q1-14 had started (01-01..01-15)
-    # and Q1-0..Q1-13 been published (01-02 .. 01-15, 24 h after resolution)
+    # and been resolved; Q1-0..Q1-13 been published (01-02 .. 01-15, 24 h after resolution), Q1-14 is a draft
     kpis = _by_kpi(trends.kpi_changes(trends_db.db, trends_db.scope("2026Q1", as_of="2026-01-16"), n_resamples=50))
     assert kpis["median_time_to_resolve_minutes"]["n"] == 15
-    assert kpis["median_time_to_postmortem_hours"]["n"] == 14
+    assert kpis["median_time_to_postmortem_hours"]["n"] == 15
 
 
 def test_kpi_changes_needs_a_period(trends_db: Opened) -> None:
@@ -978,21 +979,21 @@ def test_groups_use_the_corpus_time_zone(tmp_path: Path) -> None:
     with opened(db_path) as database:
         db, scope = database.db, database.scope(as_of="2026-07-01")
         assert_rows(learning.time_to_postmortem_by(db, scope, by="period"), [
-            {"group_key": "2026Q1", "n": 1, "median_hours": 47.0},
-            {"group_key": "2026Q2", "n": 1, "median_hours": 24.0},
+            {"quarter": "2026Q1", "n": 1, "median_hours": 47.0},
+            {"quarter": "2026Q2", "n": 1, "median_hours": 24.0},
         ])
         assert_rows(learning.coverage_by(db, scope, by="period"), [
-            {"group_key": "2026Q1", "required": 1, "covered": 1},
-            {"group_key": "2026Q2", "required": 1, "covered": 1},
+            {"quarter": "2026Q1", "required": 1, "covered": 1},
+            {"quarter": "2026Q2", "required": 1, "covered": 1},
         ])
         assert_rows(durations.stage_duration_summary(db, scope, by="period"), [
-            {"stage": "resolve", "group_key": "2026Q1", "n": 1, "median_minutes": 60.0},
-            {"stage": "resolve", "group_key": "2026Q2", "n": 1, "median_minutes": 60.0},
+            {"stage": "resolve", "quarter": "2026Q1", "n": 1, "median_minutes": 60.0},
+            {"stage": "resolve", "quarter": "2026Q2", "n": 1, "median_minutes": 60.0},
         ])
         assert_rows(follow_through.actions_by(db, scope, by="period"), [
-            {"group_key": "2026Q1", "total": 1, "done": 1, "overdue": 0, "median_days_to_close": 7.0},
+            {"quarter": "2026Q1", "total": 1, "done": 1, "overdue": 0, "median_days_to_close": 7.0},
             # due 04-30 < 07-01: overdue
-            {"group_key": "2026Q2", "total": 1, "done": 0, "overdue": 1, "median_days_to_close": None},
+            {"quarter": "2026Q2", "total": 1, "done": 0, "overdue": 1, "median_days_to_close": None},
         ])
         assert_rows(causes.root_causes_by_period(db, scope), [
             {"period": "2026Q1", "category": "software", "postmortems": 1},

@@ -667,3 +667,71 @@ def test_percentiles_of_an_even_count_and_a_single_value(percentile_db: Path) ->
     assert_matches(result["time_to_detect_minutes"], {"n": 2, "median": 30.0, "p90": 42.0, "left_out": 0})
     # one value, 7 minutes: median and p90 are that value
     assert_matches(result["time_to_mitigate_minutes"], {"n": 1, "median": 7.0, "p90": 7.0, "left_out": 0})
+
+
+# --- time to postmortem with drafts counted as not yet published (Kaplan–Meier) ------------------
+
+
+@pytest.fixture(scope="module")
+def drafts_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2026Q1 as of 2026-04-01 00:00 UTC: 4 published at 10, 30, 60 and 100 h after resolution;
+    D1 a draft resolved 03-29 22:00 (50 h old at as_of); D2 resolved 03-23 16:00 and published 04-10,
+    after as_of (a draft of 8 days 8 h = 200 h there); N1 resolved after as_of (its clock has not
+    started); N2 without resolved_at (no clock at all)."""
+    published = {"P1": ("03-02T10", "03-02T20"), "P2": ("03-05T10", "03-06T16"),
+                 "P3": ("03-10T10", "03-12T22"), "P4": ("03-15T10", "03-19T14")}
+    files = {f"{pid}.md": postmortem(pid, started=f"2026-{resolved[:6]}08:00:00Z", resolved=f"2026-{resolved}:00:00Z",
+                                     published=f"2026-{at}:00:00Z")
+             for pid, (resolved, at) in published.items()}
+    files["D1.md"] = postmortem("D1", started="2026-03-29T20:00:00Z", resolved="2026-03-29T22:00:00Z")
+    files["D2.md"] = postmortem("D2", started="2026-03-23T14:00:00Z", resolved="2026-03-23T16:00:00Z",
+                                published="2026-04-10T10:00:00Z")
+    files["N1.md"] = postmortem("N1", started="2026-03-31T23:00:00Z", resolved="2026-04-01T02:00:00Z")
+    files["N2.md"] = postmortem("N2", started="2026-03-20T08:00:00Z", resolved="")
+    return build(tmp_path_factory.mktemp("drafts"), files)
+
+
+def test_time_to_postmortem_with_drafts_is_the_product_limit(drafts_db: Path) -> None:
+    result = figures(drafts_db, "2026Q1", "2026-04-01")["time_to_postmortem_hours"]
+    # published only (the keys of 4.2, unchanged): 10, 30, 60, 100 -> median 45, 3 of 4 within 72 h
+    assert_matches(result, {"n": 4, "median": 45.0, "within_deadline_rate": 0.75})
+    # Kaplan–Meier over the 6 clocks started by as_of (not N1, not N2): 10 e, 30 e, 50 c (D1), 60 e,
+    # 100 e, 200 c (D2). Product limit, S = Π (1 − d / r):
+    #   10 h: r = 6, d = 1 -> S = 5/6;   30 h: r = 5 -> S = 5/6 · 4/5 = 4/6;   50 h: censored, S stays 4/6
+    #   60 h: r = 3 -> S = 4/6 · 2/3 = 4/9 = 0.444 <= 0.5: the median is 60 h
+    #   100 h: r = 2 -> S = 2/9;   200 h: censored
+    # within the 72 h deadline: 1 − S(72) = 1 − 4/9 = 5/9 = 0.556 (D1 is still at risk at 50 h)
+    assert result["n_with_drafts"] == 6
+    assert result["median_with_drafts"] == 60.0
+    assert result["within_deadline_rate_with_drafts"] == 0.556
+
+
+def test_median_with_drafts_is_null_when_not_reached(tmp_path: Path) -> None:
+    # 1 published at 10 h, 2 drafts of 20 h and 30 h at as_of 2026-03-01 00:00: at 10 h r = 3, d = 1 ->
+    # S = 2/3, then only censorings: S never reaches 0.5. Within 72 h: 1 − 2/3 = 0.333, though the only
+    # published one took 10 h (published only: 100 %).
+    files = {"p.md": postmortem("P", started="2026-02-27T08:00:00Z", resolved="2026-02-27T10:00:00Z",
+                                published="2026-02-27T20:00:00Z"),
+             "d1.md": postmortem("D1", started="2026-02-28T02:00:00Z", resolved="2026-02-28T04:00:00Z"),
+             "d2.md": postmortem("D2", started="2026-02-27T16:00:00Z", resolved="2026-02-27T18:00:00Z")}
+    result = figures(build(tmp_path, files), "2026Q1", "2026-03-01T00:00:00Z")["time_to_postmortem_hours"]
+    assert (result["n"], result["median"], result["within_deadline_rate"]) == (1, 10.0, 1.0)
+    assert (result["n_with_drafts"], result["median_with_drafts"]) == (3, None)
+    assert result["within_deadline_rate_with_drafts"] == 0.333
+
+
+def test_with_drafts_keys_are_null_without_postmortems(drafts_db: Path) -> None:
+    result = figures(drafts_db, "2025Q1", "2025-04-01")["time_to_postmortem_hours"]
+    assert {key: result[key] for key in ("n_with_drafts", "median_with_drafts", "within_deadline_rate_with_drafts")} \
+        == {"n_with_drafts": 0, "median_with_drafts": None, "within_deadline_rate_with_drafts": None}
+
+
+def test_metrics_json_holds_the_with_drafts_keys(drafts_db: Path) -> None:
+    result = CliRunner().invoke(cli, ["metrics", "--db", str(drafts_db), "--period", "2026Q1",
+                                      "--as-of", "2026-04-01", "--json"])
+    assert result.exit_code == 0, result.output
+    ttp = json.loads(result.output)["time_to_postmortem_hours"]
+    assert list(ttp) == ["n", "median", "p90", "within_deadline_rate", "left_out", "n_with_drafts",
+                         "median_with_drafts", "within_deadline_rate_with_drafts"]
+    assert [ttp["n_with_drafts"], ttp["median_with_drafts"], ttp["within_deadline_rate_with_drafts"]] == [
+        6, 60.0, 0.556]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from corpus_builder import build, postmortem
 
+import pmanalytics as pm
+from pmanalytics.metrics import make_scope
+from pmanalytics.report import charts, style
 from pmanalytics.report import formatting as fmt
 from pmanalytics.report.attention import (
     Attention,
@@ -18,9 +23,9 @@ from pmanalytics.report.attention import (
     open_fix_by_incident,
     overdue_facts,
 )
-from pmanalytics.report.comparison import comparisons
-from pmanalytics.report.i18n import category_name, text, value_name
-from pmanalytics.report.page import fill_link
+from pmanalytics.report.comparison import comparisons, points
+from pmanalytics.report.i18n import category_name, chart_plural, plural, text, value_name
+from pmanalytics.report.page import Report, fill_link
 
 NBSP, NNBSP = "\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}"
 
@@ -74,6 +79,61 @@ def test_french_names_of_stored_values() -> None:
 
 def test_french_punctuation_does_not_start_a_line() -> None:
     assert text("previous_value", "fr", previous="T2 2026", value="50 %") == f"T2 2026{NNBSP}: 50 %"
+
+
+@pytest.mark.parametrize(("count", "en", "fr"), [
+    (0, "n = 0 required incidents", "n = 0 incident obligatoire"),  # French takes the singular for 0
+    (1, "n = 1 required incident", "n = 1 incident obligatoire"),
+    (2, "n = 2 required incidents", "n = 2 incidents obligatoires"),
+    (None, "n = — required incidents", "n = — incidents obligatoires"),  # a missing count: the plural
+])
+def test_counts_take_the_singular_or_the_plural_of_their_language(count: int | None, en: str, fr: str) -> None:
+    assert plural("n_required", count, "en", n=fmt.count(count, "en")) == en
+    assert plural("n_required", count, "fr", n=fmt.count(count, "fr")) == fr
+
+
+def test_a_change_of_one_point_is_singular() -> None:
+    assert points(-0.01, "en") == "−1 point"
+    assert points(-0.01, "fr") == "−1 point"
+    assert points(0.012, "en") == "+1 point"  # rounded to 1 before the form is chosen
+    assert points(0.05, "fr") == "+5 points"
+    assert points(-0.087, "en") == "−9 points"
+    assert points(0.0, "en") == "+0 points"
+    assert points(0.0, "fr") == "+0 point"
+    assert points(None, "fr") == fmt.MISSING
+
+
+def test_chart_hovers_count_in_french() -> None:
+    one = chart_plural("trend_hover", 1, "fr", category="configuration", period="T3 2026", count="1", total="29")
+    assert one == f"configuration, T3 2026{NNBSP}: 1 postmortem sur 29"
+    many = chart_plural("trend_hover", 4, "fr", category="configuration", period="T3 2026", count="4", total="29")
+    assert many == f"configuration, T3 2026{NNBSP}: 4 postmortems sur 29"
+
+
+def test_french_charts_name_categories_quarters_and_rates_in_french() -> None:
+    trend = charts.root_cause_trend(pd.DataFrame({
+        "period": ["2026Q1", "2025Q4", "2026Q1"], "category": ["tech-debt", "config", "config"],
+        "postmortems": [1, 3, 2], "period_postmortems": [4, 3, 4], "share": [0.25, 1.0, 0.5],
+    }), lang="fr")
+    heat = trend.data[0]
+    assert list(heat.x) == ["T4 2025", "T1 2026"] and list(trend.layout.xaxis.categoryarray) == ["T4 2025", "T1 2026"]
+    assert list(heat.y) == ["configuration", "dette technique"]
+    assert heat.hovertext[1][1] == f"dette technique, T1 2026{NNBSP}: 1 postmortem sur 4"
+    assert list(heat.colorbar.ticktext) == [f"{v}{NBSP}%" for v in (0, 20, 40, 60, 80, 100)]
+    assert trend.layout.separators == f",{NNBSP}"
+    recurring = charts.top_recurring(pd.DataFrame({"service_name": ["api"], "category": ["deployment"],
+                                                   "recurring": [2]}), lang="fr")
+    assert list(recurring.data[0].y) == ["api × déploiement"]
+    assert list(recurring.data[0].marker.color) == [style.CATEGORY_COLORS["deployment"]]  # the colour of its key
+    backlog = charts.backlog(pd.DataFrame({"month_end": pd.to_datetime(["2026-01-31", "2026-02-28"]),
+                                           "open": [1, 3], "overdue": [0, 2]}), lang="fr")
+    assert list(backlog.layout.xaxis.ticktext) == ["janv. 2026", "févr. 2026"]
+    assert list(backlog.data[0].hovertext) == [f"31 janv. 2026{NNBSP}: 1 ouverte", f"28 févr. 2026{NNBSP}: 3 ouvertes"]
+    curve = charts.time_to_postmortem_curve(pd.DataFrame({"time": [0.0, 42.75], "survival": [1.0, 0.5],
+                                                          "ci_lower": [1.0, 0.2], "ci_upper": [1.0, 0.8]}),
+                                            deadline_hours=42.8, lang="fr")
+    assert curve.layout.shapes and curve.layout.annotations[0].text == "délai 42,8 h"
+    assert list(curve.data[2].hovertext) == [f"0 minute{NNBSP}: 100{NBSP}%", f"43{NBSP}heures{NNBSP}: 50{NBSP}%"]
 
 
 def test_nothing_needs_attention() -> None:
@@ -175,3 +235,28 @@ def test_comparisons_of_the_older_table_get_a_verdict_and_no_nan() -> None:
 def test_links_fill_the_template() -> None:
     assert fill_link("https://wiki/pm/{id}", "PM 1/2") == "https://wiki/pm/PM%201%2F2"
     assert fill_link("https://git/blob/main/{path}", "PM-1", "2026/PM-1.md") == "https://git/blob/main/2026/PM-1.md"
+
+
+def test_time_to_postmortem_card_and_sentence_show_one_number_drafts_counted(tmp_path: Path) -> None:
+    # As of 2026-04-01 00:00: published 10 h and 60 h after resolution; drafts 100 h (03-27 20:00) and
+    # 200 h (03-23 16:00) old. Kaplan–Meier: 10 h r = 4 -> S = 3/4; 60 h r = 3 -> S = 3/4 · 2/3 = 1/2 <= 0.5,
+    # median 60 h = 2.5 days; within 72 h 1 − 1/2 = 50 %. Published only it would be 35 hours and 100 %.
+    files = {"p1.md": postmortem("P1", started="2026-03-02T08:00:00Z", resolved="2026-03-02T10:00:00Z",
+                                 published="2026-03-02T20:00:00Z"),
+             "p2.md": postmortem("P2", started="2026-03-10T08:00:00Z", resolved="2026-03-10T10:00:00Z",
+                                 published="2026-03-12T22:00:00Z"),
+             "d1.md": postmortem("D1", started="2026-03-27T18:00:00Z", resolved="2026-03-27T20:00:00Z"),
+             "d2.md": postmortem("D2", started="2026-03-23T14:00:00Z", resolved="2026-03-23T16:00:00Z")}
+    with pm.open_database(build(tmp_path, files)) as db:
+        report = Report(db, make_scope(db, "2026Q1", as_of="2026-04-01"), "en")
+        cards = {card.split('class="pm-name">')[1].split("<")[0]: card for card in report._cards()}
+        sentence = report._learning_sentence()
+        french = Report(db, report.scope, "fr")._cards()
+    median, within = cards["Median time to postmortem"], cards["Postmortems within deadline"]
+    assert '<div class="pm-value">2.5 days</div>' in median
+    assert '<div class="pm-value">50%</div>' in within
+    for card in (median, within):
+        assert '<div class="pm-n">n = 4 postmortems, drafts counted as not yet published</div>' in card
+    assert sentence == ("2 of 4 postmortems are published; with open drafts counted as not yet published, "
+                        "half are published within 2.5 days of resolution.")
+    assert any("n = 4 postmortems, brouillons comptés comme non publiés" in card for card in french)

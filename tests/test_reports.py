@@ -6,11 +6,13 @@ fixtures and the whole file is marked slow; it still runs in `make test` and CI.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from click.testing import CliRunner
 
 import pmanalytics as pm
 from pmanalytics.cli import cli
-from pmanalytics.report.runner import ReportError, available_notebooks, run_report
+from pmanalytics.report.runner import ReportError, available_notebooks, find_notebook, run_report
 
 pytestmark = pytest.mark.slow
 
@@ -147,6 +149,50 @@ def test_french_report_is_in_french(reports: dict[tuple[str, str], Path]) -> Non
         assert french_chart in page, french_chart
 
 
+CHART_TEXT_KEYS = {"text", "name", "hovertext", "ticktext", "x", "y", "categoryarray"}
+ENGLISH_CATEGORIES = ("config", "deployment", "software", "capacity", "dependency", "data", "security",
+                      "monitoring", "process", "tech-debt", "tech debt", "other")
+ENGLISH_STATUSES = ("open", "in progress", "in_progress", "done", "cancelled", "draft", "in review", "published",
+                    "overdue")
+
+
+def chart_texts(page: Path) -> set[str]:
+    """Every text the page's plotly charts show: titles, legends, labels, ticks and hovers."""
+    html_text, decoder, found = page.read_text(encoding="utf-8"), json.JSONDecoder(), set()
+    for call in re.finditer(r'Plotly\.newPlot\(\s*"[^"]+",\s*', html_text):
+        data, end = decoder.raw_decode(html_text, call.end())
+        layout, _ = decoder.raw_decode(html_text, html_text.index("{", end))
+        found |= set(_strings(data, "")) | set(_strings(layout, ""))
+    return found
+
+
+def _strings(node: object, key: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            yield from _strings(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value, key)
+    elif isinstance(node, str) and key in CHART_TEXT_KEYS:
+        yield node
+
+
+def test_french_charts_show_no_english_word(reports: dict[tuple[str, str], Path]) -> None:
+    """Category names, quarters, statuses and numbers in the charts of the French report are French;
+    the service names of the sample (auth, kafka…) are the corpus's own and none is an English word here."""
+    texts = chart_texts(reports[("sample", "quarterly_reliability.fr")])
+    assert len(texts) > 100
+    for word in (*ENGLISH_CATEGORIES, *ENGLISH_STATUSES):
+        shown = [t for t in texts if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", t)]
+        assert not shown, (word, shown[:3])
+    assert not [t for t in texts if re.search(r"\b20\d\dQ[1-4]\b", t)]
+    for french in ("T3 2026", "T2 2026", "configuration", "déploiement", "dette technique", "ouvertes", "en retard"):
+        assert any(french in t for t in texts), french
+    # a decimal comma ("1,6 heure", never "1.6"); the x of a time axis is an ISO timestamp, not shown as such
+    assert not [t for t in texts if re.search(r"\d\.\d", t) and not re.match(r"\d{4}-\d\d-\d\dT", t)]
+    assert {"deployment", "2026Q3", "open"} <= chart_texts(reports[("sample", "quarterly_reliability")])
+
+
 def test_leadership_report_names_no_person(reports: dict[tuple[str, str], Path]) -> None:
     """Owners that are not teams of the corpus are shown as '(other owner)'."""
     page = reports[("sample", "quarterly_reliability")].read_text(encoding="utf-8")
@@ -213,14 +259,21 @@ def injected_elements(dom: str) -> list[str]:
 
 
 def test_a_failing_notebook_keeps_the_good_report(databases: dict[str, Path], tmp_path: Path) -> None:
+    # parameters are checked before anything runs, so the failure is a cell of one's own notebook
+    notebook = tmp_path / "mine" / "quarterly_reliability.ipynb"
+    notebook.parent.mkdir()
+    shutil.copy(find_notebook("quarterly_reliability"), notebook)
     out = tmp_path / "reports"
-    good = run_report("quarterly_reliability", period="2026Q3", db=databases["sample"], out=out)
+    good = run_report(str(notebook), period="2026Q3", db=databases["sample"], out=out)
     before = good.html_path.read_bytes()
-    with pytest.raises(ReportError, match="failed in cell"):
-        run_report("quarterly_reliability", period="2026Q3", db=databases["sample"], out=out,
-                   parameters={"lang": "fr", "deadline_hours": "-1"} | {"as_of": "not a date"})
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    content["cells"].append({"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
+                             "outputs": [], "source": ["raise RuntimeError('boom')"]})
+    notebook.write_text(json.dumps(content), encoding="utf-8")
+    with pytest.raises(ReportError, match=r"failed in cell.*boom"):
+        run_report(str(notebook), period="2026Q3", db=databases["sample"], out=out)
     assert good.html_path.read_bytes() == before
-    assert (out / "2026Q3" / "quarterly_reliability.fr.failed.ipynb").is_file()
+    assert (out / "2026Q3" / "quarterly_reliability.failed.ipynb").is_file()
 
 
 def test_parameters_are_values_never_code(databases: dict[str, Path], tmp_path: Path) -> None:
@@ -368,7 +421,8 @@ def test_tables_show_ten_rows_and_link_the_whole_as_csv(reports: dict[tuple[str,
 
 def test_cards_give_value_n_and_verdict(reports: dict[tuple[str, str], Path]) -> None:
     text = " ".join(seen(reports[("one", "quarterly_reliability")]).text)
-    assert "n = 1 required incidents" in text
+    assert "n = 1 required incident " in text and "n = 1 required incidents" not in text  # one, singular
+    assert "n = 1 action " in text and "n = 1 postmortem " in text
     assert "too few to compare" in text  # one postmortem against none
     assert "+nan" not in text and "n/a" not in text
 

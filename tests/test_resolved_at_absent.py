@@ -71,7 +71,10 @@ EXPECTED = {
     "coverage": 0.4,  # A, E published / 5
     "overdue_postmortems": 1,  # D; B and INC-9 have no deadline
     # published by as_of: A, C, E; A and E have no clock start
-    "time_to_postmortem_hours": {"n": 1, "median": 48.0, "p90": 48.0, "within_deadline_rate": 1.0, "left_out": 2},
+    # drafts counted (Kaplan–Meier): C published at 48 h, D a draft of ~1,074 h: S(48) = 1/2
+    "time_to_postmortem_hours": {"n": 1, "median": 48.0, "p90": 48.0, "within_deadline_rate": 1.0, "left_out": 2,
+                                 "n_with_drafts": 2, "median_with_drafts": 48.0,
+                                 "within_deadline_rate_with_drafts": 0.5},
     # A 10, C 6: p90 = 6 + 0.9 * 4
     "time_to_detect_minutes": {"n": 2, "median": 8.0, "p90": 9.6, "left_out": 0},
     "time_to_mitigate_minutes": {"n": 1, "median": 40.0, "p90": 40.0, "left_out": 0},

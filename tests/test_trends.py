@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from corpus_builder import Action, build, postmortem
@@ -18,10 +19,17 @@ from corpus_builder import Action, build, postmortem
 import pmanalytics as pm
 from pmanalytics.cli import cli
 from pmanalytics.errors import PmanalyticsError
-from pmanalytics.metrics import make_scope
+from pmanalytics.metrics import headline_figures, make_scope
 from pmanalytics.metrics.period import Period, quarter
 from pmanalytics.metrics.scope import ALL_TIME, Scope
-from pmanalytics.metrics.trends import QuarterComparison, compare_quarters, kpi_changes, previous_scope
+from pmanalytics.metrics.trends import (
+    QuarterComparison,
+    _effective_share,
+    _Side,
+    compare_quarters,
+    kpi_changes,
+    previous_scope,
+)
 
 Z = 1.959963984540054  # the 97.5 % point of the standard normal
 UTC = ZoneInfo("UTC")
@@ -159,11 +167,31 @@ def test_16_of_20_against_15_of_15_is_noise_not_worse(compared: QuarterCompariso
                         "low": round(low, 4), "high": round(high, 4), "verdict": "noise"}
 
 
-def test_100_percent_against_100_percent_has_an_interval_and_is_noise(compared: QuarterComparison) -> None:
+def test_within_deadline_counts_old_drafts_as_late(compared: QuarterComparison) -> None:
     within = _kpi(compared, "within_deadline_rate")
+    # Kaplan–Meier, drafts counted as not yet published: 2026Q1 has 20 clocks started, 16 published at
+    # 24 h and 4 drafts about 72 days old (censored far past the 72 h deadline). Product limit at 24 h:
+    # S = 1 − 16/20 = 0.2, nothing else happens before 72 h, so 1 − S(72) = 0.8. Greenwood:
+    # Var = S² · 16 / (20 · 4) = 0.008 = F(1 − F) / 20, so the effective size is the plain 20.
+    # 2025Q4: 15 of 15 at 24 h, 1.0 with no variance: effective size = the 15 known at the deadline.
+    # (Published only, this was 16 of 16 against 15 of 15: the drafts flattered it.)
+    d, low, high = newcombe(16, 20, 15, 15)
+    assert within == {"value": 0.8, "previous": 1.0, "n": 20, "previous_n": 15, "difference": round(d, 4),
+                      "low": round(low, 4), "high": round(high, 4), "verdict": "noise"}
+
+
+def test_100_percent_against_100_percent_has_an_interval_and_is_noise(q1_db: Path) -> None:
+    # As of 2026-01-18 11:00: Q1-0..Q1-15 published 24 h after resolution; Q1-16 (resolved 01-17 11:56) is
+    # a draft of 23.07 h, censored before anyone is published; Q1-17 is not resolved yet. Product limit:
+    # at 23.07 h 1 censored (S = 1), at 24 h 16 of 16 at risk published: S = 0, F = 1.0, over n = 17
+    # clocks started. No variance at 100 %: the effective size is the 16 whose status at the deadline is
+    # known (the young draft's is not). 2025Q4 at the same age (10-18 11:00): 15 of 15, n = 15.
+    with pm.open_database(q1_db) as db:
+        comparison = compare_quarters(db, make_scope(db, "2026Q1", as_of="2026-01-18T11:00:00Z"), n_resamples=50)
+    within = _kpi(comparison, "within_deadline_rate")
     # at 100 % the Wilson lower bound is n / (n + z²): the interval is ±(1 − that) around 0, not [0, 0]
     low, high = -(1 - 16 / (16 + Z * Z)), 1 - 15 / (15 + Z * Z)
-    assert within == {"value": 1.0, "previous": 1.0, "n": 16, "previous_n": 15, "difference": 0.0,
+    assert within == {"value": 1.0, "previous": 1.0, "n": 17, "previous_n": 15, "difference": 0.0,
                       "low": round(low, 4), "high": round(high, 4), "verdict": "noise"}
     assert within["low"] == pytest.approx(-0.1936, abs=1e-4)
 
@@ -183,10 +211,47 @@ def test_medians_resample_postmortems(compared: QuarterComparison) -> None:
     assert (resolve["value"], resolve["previous"], resolve["difference"]) == (109.5, 37.0, 72.5)
     assert (resolve["n"], resolve["previous_n"], resolve["verdict"]) == (20, 15, "worse")
     assert 56 <= resolve["low"] <= 72.5 <= resolve["high"] <= 89
-    # every published postmortem took 24 h: the same median, nothing to resample but 24
+    # every published postmortem took 24 h. Kaplan–Meier, drafts counted as not yet published: 2026Q1 has
+    # 20 clocks (16 published at 24 h, 4 drafts of ~72 days): S(24) = 1 − 16/20 = 0.2 <= 0.5, median 24;
+    # 2025Q4: 15 of 15 at 24 h, median 24. A resample reaches its median at 24 h (S = drafts / 20 <= 0.5)
+    # unless it draws 11 or more drafts (P ≈ 0.06 %, then +∞): far fewer than the 2.5 % of a tail, so [0, 0].
     publication = _kpi(compared, "time_to_postmortem_median_hours")
-    assert publication == {"value": 24.0, "previous": 24.0, "n": 16, "previous_n": 15, "difference": 0.0,
+    assert publication == {"value": 24.0, "previous": 24.0, "n": 20, "previous_n": 15, "difference": 0.0,
                            "low": 0.0, "high": 0.0, "verdict": "noise"}
+
+
+def test_time_to_postmortem_kpis_are_the_headline_figures_with_drafts(tmp_path: Path) -> None:
+    # As of 2026-04-01: published 10 h and 60 h after resolution, drafts 100 h and 200 h old. Kaplan–Meier:
+    # 10 h r = 4 -> S = 3/4; 60 h r = 3 -> S = 1/2: median 60 (published only: 35); 1 − S(72) = 0.5
+    # (published only: 1.0). 4 units: too few to compare, but the values are those figures.
+    files = {"p1.md": postmortem("P1", started="2026-03-02T08:00:00Z", resolved="2026-03-02T10:00:00Z",
+                                 published="2026-03-02T20:00:00Z"),
+             "p2.md": postmortem("P2", started="2026-03-10T08:00:00Z", resolved="2026-03-10T10:00:00Z",
+                                 published="2026-03-12T22:00:00Z"),
+             "d1.md": postmortem("D1", started="2026-03-27T18:00:00Z", resolved="2026-03-27T20:00:00Z"),
+             "d2.md": postmortem("D2", started="2026-03-23T14:00:00Z", resolved="2026-03-23T16:00:00Z")}
+    with pm.open_database(build(tmp_path, files)) as db:
+        scope = make_scope(db, "2026Q1", as_of="2026-04-01")
+        comparison = compare_quarters(db, scope, n_resamples=50)
+        headline = headline_figures(db, scope)["time_to_postmortem_hours"]
+    median, within = _kpi(comparison, "time_to_postmortem_median_hours"), _kpi(comparison, "within_deadline_rate")
+    assert (median["value"], median["n"], within["value"], within["n"]) == (60.0, 4, 0.5, 4)
+    assert (headline["median_with_drafts"], headline["within_deadline_rate_with_drafts"]) == (60.0, 0.5)
+    assert median["verdict"] == within["verdict"] == "too_few"
+
+
+def test_young_drafts_shrink_the_within_deadline_sample() -> None:
+    # published at 10, 40 and 100 h; drafts censored at 20 and 30 h, younger than the 72 h deadline.
+    # Product limit: 10 h r = 5 -> S = 4/5; 40 h r = 2 -> S = 4/5 · 1/2 = 2/5; F = 1 − S(72) = 3/5.
+    # Greenwood: Σ d / (r (r − d)) = 1 / (5 · 4) + 1 / (2 · 1) = 0.55; Var = (2/5)² · 0.55 = 0.088;
+    # effective size F(1 − F) / Var = 0.24 / 0.088 = 2.727 postmortems (not 5), of which 3/5 succeed.
+    empty = np.empty(0)
+    side = _Side(required_published=empty, postmortem_hours=np.array([10.0, 20, 30, 40, 100]),
+                 published=np.array([True, False, False, True, True]), deadline_hours=72.0, resolve_minutes=empty,
+                 actions_done=empty, actions_total=empty, recurring=empty)
+    successes, n = _effective_share(side)
+    assert n == pytest.approx(0.24 / 0.088)
+    assert successes == pytest.approx(0.6 * 0.24 / 0.088)
 
 
 def test_completion_rate_counts_actions_but_they_move_with_their_postmortem(compared: QuarterComparison) -> None:
@@ -270,7 +335,8 @@ def test_cli_json_shape_and_too_few(small_db: Path) -> None:
     # 9 incidents against 4: the same age leaves out Q2-late and the 05-20 publication of Q2-3
     assert kpis["coverage"] == {"value": 1.0, "previous": 0.75, "n": 9, "previous_n": 4, "difference": 0.25,
                                 "low": None, "high": None, "verdict": "too_few"}
-    assert kpis["time_to_postmortem_median_hours"]["previous_n"] == 3
+    # Kaplan–Meier units: the 4 clocks started in 2026Q2 by 05-16, Q2-3 a draft there (published 05-20)
+    assert kpis["time_to_postmortem_median_hours"]["previous_n"] == 4
     assert (kpis["time_to_resolve_median_minutes"]["value"], kpis["time_to_resolve_median_minutes"]["previous"],
             kpis["time_to_resolve_median_minutes"]["difference"]) == (120.0, 60.0, 60.0)
     # 18 actions now (enough), none before: no value on that side, too_few and null, never NaN

@@ -10,16 +10,16 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import io
+import itertools
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
 
 from pmanalytics.corpus import values
 from pmanalytics.corpus.body import action_from_row
-from pmanalytics.corpus.fields import FieldContext, Rejection, postmortem_from_fields
+from pmanalytics.corpus.fields import FieldContext, Rejection, hidden_key_warning, postmortem_from_fields
 from pmanalytics.corpus.records import FileResult, Incident, Problem
-from pmanalytics.corpus.settings import CorpusSettings
+from pmanalytics.corpus.settings import CorpusSettings, hidden_keys
 from pmanalytics.corpus.vocabulary import ACTION_COLUMN_INDEX, fold
 
 LIST_SEPARATOR = ";"
@@ -27,31 +27,60 @@ LIST_SEPARATOR = ";"
 MAX_ROW_VALUES = 10_000
 MAX_ROW_CHARS = 1_000_000
 MAX_ROW_DEPTH = 20
+MAX_JSON_ARRAY_CHARS = 50_000_000  # a JSON array is parsed whole: ten times its size in memory
+CHUNK_ROWS = 10_000  # rows read before the records made are handed to `spill`
 Row = dict[str, Any]
 
 
-def read_export(result: FileResult, text: str, settings: CorpusSettings) -> None:
-    """Fill `result` with the records of one export file."""
+def read_export(
+    result: FileResult, text: IO[str], settings: CorpusSettings, spill: Callable[[FileResult], None] | None = None
+) -> None:
+    """Fill `result` with the records of one export file, read from `text` a row at a time.
+
+    Every CHUNK_ROWS rows `spill` may take the records made so far out of `result` (into
+    tables), so that memory does not grow with the size of the export. A file that turns
+    out not to be valid CSV or JSON loads none of its rows, as if it had been read first.
+    """
     path = result.file.path
     stem, _, suffix = path.lower().rpartition(".")
+    reader = {"postmortems": _postmortem_rows, "actions": _action_rows, "incidents": _incident_rows}[stem]
+    rows = _warn_hidden(result, _rows(text, suffix), settings, stem)
     try:
-        rows = list(_rows(text, suffix))
+        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+            reader(result, chunk, settings)
+            if spill is not None:
+                spill(result)
     except Rejection as exc:
         result.outcome = "rejected"
-        result.rejected += 1
-        result.problems.append(Problem(path, exc.line, "error", str(exc)))
-        return
-    reader = {"postmortems": _postmortem_rows, "actions": _action_rows, "incidents": _incident_rows}[stem]
-    reader(result, rows, settings)
+        result.rejected = 1
+        result.postmortems.clear()
+        result.incidents.clear()
+        result.actions.clear()
+        result.problems = [Problem(path, exc.line, "error", str(exc))]
 
 
-def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
-    """(line, row) pairs; the line is None for items of a JSON array."""
+def _warn_hidden(
+    result: FileResult, rows: Iterator[tuple[int | None, Row]], settings: CorpusSettings, stem: str
+) -> Iterator[tuple[int | None, Row]]:
+    """`rows`, with a warning at the first `postmortems.*` row where a key is hidden by `[fields]`
+    (once per key and file: every row has the same columns). `[fields.incidents]` and
+    `[fields.actions]` map the columns of a tool, which has its own `id` beside the one chosen."""
+    warned: set[str] = set()
+    for line, row in rows:
+        for key, source in hidden_keys(row, settings.fields) if stem == "postmortems" else ():
+            if key not in warned:
+                warned.add(key)
+                result.problems.append(Problem(result.file.path, line, "warning", hidden_key_warning(key, source), key))
+        yield line, row
+
+
+def _rows(text: IO[str], suffix: str) -> Iterator[tuple[int | None, Row]]:
+    """(line, row) pairs, read as they come; the line is None for items of a JSON array."""
     if suffix == "csv":
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(text)
         line = 0
         try:
-            reader.fieldnames  # noqa: B018 - reads the header, so that line_num counts it
+            _check_header(reader.fieldnames or [], reader.line_num)  # reads the header: line_num counts it
             line = reader.line_num
             for row in reader:
                 yield line + 1, {(k or "").strip(): _cell(v) for k, v in row.items() if k}
@@ -60,7 +89,7 @@ def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
             raise Rejection(f"not valid CSV: {exc} (fix the file; none of its rows are loaded)", line + 1) from None
     elif suffix == "json":
         try:
-            data = json.loads(text)
+            data = json.loads(_json_array_text(text))
         except json.JSONDecodeError as exc:
             raise Rejection(f"not valid JSON: {exc.msg}", exc.lineno) from None
         except RecursionError:
@@ -72,7 +101,7 @@ def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
         for index, item in enumerate(data, start=1):
             yield None, item if isinstance(item, dict) else {"\0item": index}
     else:
-        for number, line_text in enumerate(text.split("\n"), start=1):
+        for number, line_text in enumerate(text, start=1):
             if not line_text.strip():
                 continue
             try:
@@ -87,6 +116,25 @@ def _rows(text: str, suffix: str) -> Iterator[tuple[int | None, Row]]:
                 yield number, {"\0error": f"not valid JSON: {exc}"}
                 continue
             yield number, item if isinstance(item, dict) else {"\0error": "not a JSON object"}
+
+
+def _json_array_text(text: IO[str]) -> str:
+    """The whole text of a JSON array export: read at once, so its size is limited (NDJSON is not)."""
+    data = text.read(MAX_JSON_ARRAY_CHARS + 1)
+    if len(data) > MAX_JSON_ARRAY_CHARS:
+        raise Rejection(f"a JSON array export is limited to {MAX_JSON_ARRAY_CHARS // 1_000_000} MB "
+                        "(write one object per line instead, as NDJSON in a .ndjson file)", None)
+    return data
+
+
+def _check_header(names: Sequence[str], line: int) -> None:
+    """A column named twice would give each row the value of the last one only: the file is refused."""
+    seen: set[str] = set()
+    for name in (name.strip() for name in names):
+        if name and name in seen:
+            raise Rejection(f"column {name!r} appears twice in the header (keep one; none of the rows are loaded)",
+                            line)
+        seen.add(name)
 
 
 def _cell(value: Any) -> Any:
@@ -133,7 +181,7 @@ def _postmortem_rows(result: FileResult, rows: list[tuple[int | None, Row]], set
         try:
             pm = postmortem_from_fields(
                 row, ctx, source_line=line, source_format=result.file.path.rpartition(".")[2],
-                list_separator=LIST_SEPARATOR,
+                list_separator=LIST_SEPARATOR, warn_hidden=False,
             )
         except Rejection as exc:
             _reject(result, line, str(exc).replace("front matter", "row"))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pmanalytics.corpus import values
 from pmanalytics.corpus.records import Postmortem, Problem, RootCause
-from pmanalytics.corpus.settings import CONTRACT_KEYS, CorpusSettings
+from pmanalytics.corpus.settings import CONTRACT_KEYS, CorpusSettings, hidden_keys
 from pmanalytics.corpus.vocabulary import (
     HUMAN_ERROR_ALIASES,
     OTHER_CATEGORY,
@@ -86,6 +87,11 @@ def apply_field_mapping(raw: Mapping[str, Any], settings: CorpusSettings) -> dic
     return settings.translate(raw)
 
 
+def hidden_key_warning(key: str, source: str, table: str = "[fields]") -> str:
+    """The warning for a key written as is that a mapping of pmanalytics.toml replaces (see `hidden_keys`)."""
+    return f"{key} is ignored: {table} in pmanalytics.toml reads {key} from {source!r} (remove one of them)"
+
+
 def postmortem_from_fields(
     raw: Mapping[str, Any],
     ctx: FieldContext,
@@ -93,12 +99,17 @@ def postmortem_from_fields(
     source_line: int | None,
     source_format: str,
     list_separator: str | None = None,
+    warn_hidden: bool = True,
 ) -> Postmortem:
     """A typed postmortem, or :class:`Rejection` naming every problem of the document at once.
 
     Every key is read even when an earlier one is wrong, so that a file with a bad severity,
-    a missing started_at and an unreadable detected_at gets three lines in one run.
+    a missing started_at and an unreadable detected_at gets three lines in one run. With
+    `warn_hidden`, a key that `[fields]` hides gets a warning (an export warns once per file).
     """
+    if warn_hidden:
+        for key, source in hidden_keys(raw, ctx.settings.fields):
+            ctx.warn(key, hidden_key_warning(key, source))
     fields = apply_field_mapping(raw, ctx.settings)
     settings = ctx.settings
 
@@ -111,7 +122,7 @@ def postmortem_from_fields(
         ctx.reject(missing[0], f"missing required {noun} {', '.join(names)} (add {pronoun} to the front matter)",
                    ctx.line_of(missing[0]) or 1)
 
-    postmortem_id = _required_text(fields, "id", ctx)
+    postmortem_id = _identifier(_required_text(fields, "id", ctx), ctx)
     title = _required_text(fields, "title", ctx)
     level = _severity(fields, ctx)
     started_at = _required_timestamp(fields, "started_at", ctx)
@@ -238,9 +249,35 @@ def _boolean(fields: Mapping[str, Any], key: str, ctx: FieldContext) -> bool:
         return False
 
 
+def _identifier(text: str | None, ctx: FieldContext) -> str | None:
+    """The id in Unicode's composed form (NFC), without invisible characters (a warning names
+    them): ids written alike are one id, and so a duplicate, however they were typed."""
+    if text is None or text.isascii():
+        return text
+    composed = unicodedata.normalize("NFC", text)
+    invisible = sorted({f"U+{ord(ch):04X}" for ch in composed if unicodedata.category(ch) == "Cf"})
+    if not invisible:
+        return composed
+    visible = "".join(ch for ch in composed if unicodedata.category(ch) != "Cf").strip()
+    if not visible:
+        ctx.reject("id", f"id {text!r} has only invisible characters (write a visible id)")
+        return None
+    ctx.warn("id", f"id {text!r} holds invisible characters ({', '.join(invisible)}): read as {visible!r} "
+             "(delete them from the file)")
+    return visible
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))  # never seen, never meant
+
+
+def _name(text: str) -> str:
+    """A service, team or tag in Unicode's composed form (NFC), zero-width spaces removed."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text.translate(_ZERO_WIDTH)).strip()
+
+
 def _list(fields: Mapping[str, Any], key: str, separator: str | None, ctx: FieldContext) -> list[str]:
     try:
-        return values.text_list(fields.get(key), separator)
+        return [name for name in map(_name, values.text_list(fields.get(key), separator)) if name]
     except values.ValueProblem as exc:
         ctx.warn(key, f"{key}: {exc}; left empty")
         return []

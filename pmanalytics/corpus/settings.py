@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +57,7 @@ ACTION_COLUMNS = ("postmortem_id", "action", "id", "type", "owner", "due", "stat
 EXPORT_COLUMNS = {"incidents": INCIDENT_COLUMNS, "actions": ACTION_COLUMNS}
 TIMESTAMP_KEYS = frozenset(("started_at", "detected_at", "mitigated_at", "resolved_at", "published_at"))
 LINK_PLACEHOLDERS = ("id", "path")
+NUMBER_SETTINGS = ("deadline_hours", "recurrence_days")  # positive numbers, see `positive_number`
 _KNOWN = {
     "timezone", "deadline_hours", "recurrence_days", "default_severity",
     "extra_categories", "category_aliases", "fields", "severity_aliases", "status_aliases",
@@ -218,10 +220,7 @@ def settings_from_mapping(raw: Mapping[str, object], path: Path) -> CorpusSettin
     if unknown:
         raise SettingsError(path, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(_KNOWN))})")
     timezone = _text(raw, "timezone", "UTC", path)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(path, f"timezone {timezone!r} is not an IANA time zone name (e.g. Europe/Paris)") from None
+    _check_timezone(timezone, path)
     default = raw.get("default_severity")
     default_severity = None
     if default is not None:
@@ -247,6 +246,27 @@ def settings_from_mapping(raw: Mapping[str, object], path: Path) -> CorpusSettin
     )
 
 
+def _check_timezone(name: str, path: Path) -> None:
+    """An IANA name that both Python and DuckDB know: the system's `posix/…`, `right/…` and
+    `localtime` files load in Python, but every query in DuckDB (ICU) would then fail."""
+    try:
+        ZoneInfo(name)
+        known = name in duckdb_time_zones()
+    except (ZoneInfoNotFoundError, ValueError):
+        known = False
+    if not known:
+        raise SettingsError(path, f"timezone {name!r} is not an IANA time zone name (e.g. Europe/Paris)")
+
+
+@cache
+def duckdb_time_zones() -> frozenset[str]:
+    """The time zone names DuckDB accepts (`pg_timezone_names()`), read once per process."""
+    import duckdb  # nothing else in corpus/ needs DuckDB
+
+    with duckdb.connect() as con:
+        return frozenset(str(name) for (name,) in con.execute("SELECT name FROM pg_timezone_names()").fetchall())
+
+
 def _fields(raw: Mapping[str, object], path: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """`[fields]` (front matter and postmortems.*) and its sub-tables `[fields.incidents]`, `[fields.actions]`."""
     value = raw.get("fields", {})
@@ -270,6 +290,23 @@ def _check_keys(mapping: Mapping[str, str], known: tuple[str, ...], table: str, 
     bad = sorted(set(mapping) - set(known))
     if bad:
         raise SettingsError(path, f"{table} maps unknown contract key {bad[0]!r} (known: {', '.join(known)})")
+    first: dict[str, str] = {}
+    for key, source in mapping.items():
+        if source in first:
+            raise SettingsError(path, f"{table} takes both {first[source]} and {key} from {source!r} "
+                                      "(one key of your files gives one contract key: remove one of them)")
+        first[source] = key
+
+
+def hidden_keys(raw: Mapping[str, Any], mapping: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(contract key, source) for each key `raw` writes as is that the mapping replaces by another
+    one `raw` also has: `started_at` beside `start_time` under `started_at = "start_time"`.
+
+    A key that is itself the source of a mapping is read (as another key), not hidden.
+    """
+    sources = {source.split(".")[0] for source in mapping.values()}
+    return [(key, source) for key, source in mapping.items()
+            if key in raw and key not in sources and lookup(raw, source)[0]]
 
 
 def _names(raw: Mapping[str, object], key: str, path: Path) -> tuple[str, ...]:
@@ -342,10 +379,25 @@ def _text(raw: Mapping[str, object], key: str, default: str, path: Path) -> str:
 
 
 def _positive(raw: Mapping[str, object], key: str, default: float, path: Path) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise SettingsError(path, f"{key} must be a positive number, not {value!r}")
-    return float(value)
+    try:
+        return positive_number(key, raw.get(key, default))
+    except ValueError as exc:
+        raise SettingsError(path, str(exc)) from None
+
+
+def positive_number(key: str, value: object) -> float:
+    """A setting in NUMBER_SETTINGS, from TOML or from the command line: a finite number above 0.
+
+    TOML writes `nan` and `inf` as floats, and `float()` reads them too; neither is a
+    number of hours or days. Raises ValueError with the one-line reason.
+    """
+    number = value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            number = float(value)
+    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 < number < math.inf:
+        raise ValueError(f"{key} must be a positive number, not {value!r}")
+    return float(number)
 
 
 def _table(raw: Mapping[str, object], key: str, path: Path) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The closed vocabularies of docs/corpus.md, with their English and French aliases.
 
 Every lookup goes through :func:`fold`, so matching ignores case, accents, emoji,
-surrounding punctuation and a leading section number ("3.", "2)").
+surrounding punctuation and a leading section number ("3.", "2)"), in any script.
 """
 
 from __future__ import annotations
@@ -10,21 +10,38 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_LEADING_SYMBOLS = re.compile(r"^[^a-z0-9]+")  # emoji, bullets, spaces before a number
+# Letters and digits of every script are kept (`\w` is Unicode-aware); the rest is a separator.
+_LEADING_SYMBOLS = re.compile(r"^[\W_]+")  # emoji, bullets, spaces before a number
 _LEADING_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\s*[.)]?\s*")
-_NOT_WORD = re.compile(r"[^a-z0-9'’ ]+")
+_NOT_WORD = re.compile(r"[^\w'’ ]+")
+_NOT_WORD_CHAR = re.compile(r"[^\w'’ ]")
 _SPACES = re.compile(r"\s+")
+# the accents of Latin letters: combining marks after an ASCII letter, once decomposed
+_LATIN_ACCENTS = re.compile(r"(?<=[\x00-\x7f])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
 @lru_cache(maxsize=8192)  # headings, statuses and types repeat from file to file
 def fold(text: str) -> str:
-    """Lower-case, strip accents and symbols, drop a leading number: the key for every alias."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    lowered = ascii_only.lower().replace("’", "'").replace("_", " ").replace("-", " ")
+    """Case-fold, strip accents and symbols, drop a leading number: the key for every alias.
+
+    Letters of every script stay whole: "ネットワーク", "データベース" and "сеть" are keys of
+    their own. Only the accents of Latin letters go ("Réseau" and "reseau" are one key);
+    the marks of other scripts are part of their letters (й is not и, デ is not テ).
+    """
+    if text.isascii():
+        lowered = _LEADING_NUMBER.sub("", _LEADING_SYMBOLS.sub("", text.lower().replace("_", " ").replace("-", " ")))
+        return _SPACES.sub(" ", _NOT_WORD.sub(" ", lowered)).strip()
+    stripped = _LATIN_ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+    lowered = unicodedata.normalize("NFC", stripped).casefold()
+    lowered = lowered.replace("’", "'").replace("_", " ").replace("-", " ")
     lowered = _LEADING_NUMBER.sub("", _LEADING_SYMBOLS.sub("", lowered))
-    lowered = _NOT_WORD.sub(" ", lowered)
+    lowered = _NOT_WORD_CHAR.sub(_separator_or_mark, lowered)
     return _SPACES.sub(" ", lowered).strip()
+
+
+def _separator_or_mark(match: re.Match[str]) -> str:
+    """A combining mark stays (a vowel sign of Devanagari is part of its word); anything else separates."""
+    return match[0] if unicodedata.category(match[0]).startswith("M") else " "
 
 
 def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:

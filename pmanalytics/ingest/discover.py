@@ -174,7 +174,7 @@ def _describe(entry: os.DirEntry[str], relative: str, kind: FileKind) -> CorpusF
     except OSError:
         info = None
     return CorpusFile(
-        path=relative if relative.isascii() else printable_path(relative),
+        path=relative if relative.isascii() and "\\" not in relative else printable_path(relative),
         absolute=entry.path,
         kind=kind,
         size_bytes=info.st_size if info else -1,
@@ -183,14 +183,17 @@ def _describe(entry: os.DirEntry[str], relative: str, kind: FileKind) -> CorpusF
 
 
 def printable_path(relative: str) -> str:
-    """The path as text that can be printed and stored: bytes of a name that are not UTF-8
-    (which Python keeps as lone surrogates) are written `\\xff`. The file is opened by its
-    real name (`CorpusFile.absolute`)."""
+    """The path as text that can be printed and stored, without losing anything: bytes of a
+    name that are not UTF-8 (which Python keeps as lone surrogates) are written `\\xff`, and
+    so a backslash is written twice (`\\\\`), or the name holding the four characters `\\xff`
+    would be stored as the one holding the byte. The file is opened by its real name
+    (`CorpusFile.absolute`)."""
+    escaped = relative.replace("\\", "\\\\")
     try:
-        relative.encode("utf-8")
+        escaped.encode("utf-8")
     except UnicodeEncodeError:
-        return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return relative
+        return escaped.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return escaped
 
 
 def link_escapes(root: Path, file: CorpusFile) -> bool:

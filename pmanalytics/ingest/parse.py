@@ -26,6 +26,7 @@ with the worker.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import itertools
@@ -33,10 +34,11 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 import pyarrow as pa
 
@@ -45,12 +47,14 @@ from pmanalytics.corpus.exports import read_export
 from pmanalytics.corpus.fields import Rejection
 from pmanalytics.corpus.records import CorpusFile, FileResult, Incident, IncidentRef, Postmortem, PostmortemRef, Problem
 from pmanalytics.corpus.settings import CorpusSettings
+from pmanalytics.errors import PmanalyticsError
 from pmanalytics.ingest import arrow_tables as tables
 from pmanalytics.ingest.arrow_tables import incident_table, postmortem_tables
 from pmanalytics.ingest.discover import link_escapes
 
 MAX_FILE_BYTES = 10_000_000
 MAX_EXPORT_BYTES = 500_000_000
+EXPORT_BLOCK_BYTES = 1 << 20  # an export is checked a block at a time
 PARALLEL_FROM_FILES = 400
 BATCH_FILES = 250  # files per batch: big enough for bulk inserts, small enough to keep workers busy
 WINDOW_PER_WORKER = 3  # batches in flight per worker
@@ -91,19 +95,56 @@ def parse_batches(
 
 
 def parse_batch(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> Batch:
-    """Parse `files` and turn their postmortems and incidents into tables, keeping references."""
-    results = _parse_chunk(files, settings, root)
+    """Parse `files` and turn their postmortems and incidents into tables, keeping references.
+
+    An export is turned into tables as it is read, a chunk of rows at a time (`spill`);
+    the other files all at once at the end.
+    """
+    batch = Batch([])
+    parts: dict[str, list[pa.Table]] = {}
+
+    def spill(*results: FileResult) -> None:
+        for name, rows in _spilled(batch, results).items():
+            parts.setdefault(name, []).append(rows)
+
+    batch.results = [parse_file(file, settings, root, spill) for file in files]
+    spill(*batch.results)
+    batch.tables = {name: pa.concat_tables(rows) for name, rows in parts.items()}
+    return batch
+
+
+def _spilled(batch: Batch, results: Sequence[FileResult]) -> dict[str, pa.Table]:
+    """The tables of the postmortems and incidents `results` hold as records, which become references
+    (appended to the batch's, whose positions the tables' index columns give)."""
     postmortems = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
     incidents = [i for r in results for i in r.incidents if isinstance(i, Incident)]
-    batch = Batch(results, tables={**postmortem_tables(postmortems), "incidents": incident_table(incidents)})
+    made = {**postmortem_tables(postmortems), "incidents": incident_table(incidents)}
+    for name, rows in made.items():
+        index, offset = ((tables.INCIDENT_INDEX, len(batch.incident_refs)) if name == "incidents"
+                         else (tables.PM_INDEX, len(batch.refs)))
+        if offset:
+            import pyarrow.compute as pc  # only for exports of more than one chunk: slow to import (70 ms)
+
+            column = rows.column_names.index(index)
+            made[name] = rows.set_column(column, index, pc.add(rows[index], pa.scalar(offset, tables.INT)))
     for result in results:
-        refs = [PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format)
-                for pm in result.postmortems]
-        incident_refs = [IncidentRef(i.incident_id, i.source_path, i.source_line) for i in result.incidents]
-        result.postmortems, result.incidents = list(refs), list(incident_refs)
-        batch.refs.extend(refs)
-        batch.incident_refs.extend(incident_refs)
-    return batch
+        result.postmortems = [_reference(pm, batch.refs) for pm in result.postmortems]
+        result.incidents = [_incident_reference(i, batch.incident_refs) for i in result.incidents]
+    return made
+
+
+def _reference(pm: Postmortem | PostmortemRef, refs: list[PostmortemRef]) -> PostmortemRef:
+    if isinstance(pm, PostmortemRef):
+        return pm
+    refs.append(PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format))
+    return refs[-1]
+
+
+def _incident_reference(incident: Incident | IncidentRef, refs: list[IncidentRef]) -> IncidentRef:
+    if isinstance(incident, IncidentRef):
+        return incident
+    refs.append(IncidentRef(incident.incident_id, incident.source_path, incident.source_line))
+    return refs[-1]
 
 
 def _workers(workers: int | None) -> int:
@@ -140,11 +181,21 @@ def _in_order(
         submit_next()
     for unit in units:
         if _is_export(unit[0]):
-            yield exports.pop(id(unit)).result()
+            yield _result(exports.pop(id(unit)), unit)
             continue
-        batch = in_flight.popleft().result()
+        batch = _result(in_flight.popleft(), unit)
         submit_next()
         yield batch
+
+
+def _result(future: Future[Batch], unit: list[CorpusFile]) -> Batch:
+    """The batch of `unit`; running out of memory (in the worker, or here) is a one-line error."""
+    try:
+        return future.result()
+    except MemoryError:
+        where = unit[0].path if len(unit) == 1 else f"{unit[0].path} .. {unit[-1].path}"
+        raise PmanalyticsError(f"{where}: not enough memory to load (split large exports, "
+                               "or give the load more memory)") from None
 
 
 def _start_worker() -> None:
@@ -160,16 +211,19 @@ def _start_worker() -> None:
     threading.Thread(target=watch_parent, daemon=True).start()
 
 
-def _parse_chunk(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> list[FileResult]:
-    return [parse_file(f, settings, root) for f in files]
-
-
-def parse_file(file: CorpusFile, settings: CorpusSettings, root: Path) -> FileResult:
-    """Read and parse one file; never raises for anything the file holds."""
+def parse_file(
+    file: CorpusFile, settings: CorpusSettings, root: Path, spill: Callable[[FileResult], None] | None = None
+) -> FileResult:
+    """Read and parse one file; never raises for anything the file holds (see `read_export` for `spill`)."""
     if file.kind == "skipped":
         return FileResult(file, "skipped")
     result = FileResult(file, "read")
     try:
+        if file.kind == "export":
+            result.content_sha256 = _check_export(file, root)
+            with _open(file, encoding="utf-8-sig") as text:  # newlines read as \n, as `decode` does
+                read_export(result, text, settings, spill)
+            return result
         data = _read(file, root)
         result.content_sha256 = hashlib.sha256(data).hexdigest()
         if file.kind == "postmortem":
@@ -177,13 +231,13 @@ def parse_file(file: CorpusFile, settings: CorpusSettings, root: Path) -> FileRe
             result.outcome = "loaded"
             result.postmortems.append(postmortem)
             result.problems.extend(ctx.problems)
-        elif file.kind == "export":
-            read_export(result, decode(data), settings)
     except Rejection as exc:
         _reject(result, str(exc), exc.line)
         result.problems.extend(exc.also)  # the file's other problems: all of them in one run
     except RecursionError:
         _reject(result, "nested too deeply to read", None)
+    except MemoryError:
+        _reject(result, "not enough memory to read this file (split it, or give the load more memory)", None)
     return result
 
 
@@ -191,18 +245,45 @@ def _reject(result: FileResult, reason: str, line: int | None) -> None:
     result.outcome = "rejected"
     result.rejected = 1
     result.postmortems.clear()
+    result.incidents.clear()
+    result.actions.clear()
     result.problems = [Problem(result.file.path, line, "error", reason)]
 
 
+def _check_export(file: CorpusFile, root: Path) -> str:
+    """The SHA-256 of an export, once its text is known to be UTF-8 (the checks of `decode`),
+    read a block at a time: an export is then parsed as a stream, and must not fail halfway."""
+    digest = hashlib.sha256()
+    _limit(file, root)
+    lines = 0
+    with _open(file) as handle:
+        while block := handle.read(EXPORT_BLOCK_BYTES):
+            block += handle.readline()  # a line is never cut, nor a UTF-8 character
+            digest.update(block)
+            try:
+                decode(block)
+            except Rejection as exc:
+                raise Rejection(str(exc), None if exc.line is None else exc.line + lines) from None
+            lines += block.count(b"\n")
+            if handle.tell() > MAX_EXPORT_BYTES:
+                raise Rejection(f"file is over the {MAX_EXPORT_BYTES // 1_000_000} MB limit", None)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _open(file: CorpusFile, encoding: str | None = None) -> Iterator[IO[Any]]:
+    try:
+        handle = open(file.absolute, "rb") if encoding is None else open(file.absolute, encoding=encoding)  # noqa: SIM115
+    except IsADirectoryError:
+        raise Rejection("a folder named like a file (rename it)", None) from None
+    except OSError as exc:
+        raise Rejection(f"cannot be read: {exc.strerror or exc} (check its permissions)", None) from None
+    with handle:
+        yield handle
+
+
 def _read(file: CorpusFile, root: Path) -> bytes:
-    limit = MAX_EXPORT_BYTES if file.kind == "export" else MAX_FILE_BYTES
-    if link_escapes(root, file):
-        raise Rejection("symbolic link to a file outside the corpus (copy the file in instead)", None)
-    if file.size_bytes > limit:
-        raise Rejection(
-            f"file of {file.size_bytes / 1e6:.1f} MB is over the {limit // 1_000_000} MB limit "
-            "(split it or move attachments out of the corpus)", None
-        )
+    limit = _limit(file, root)
     try:
         with open(file.absolute, "rb") as handle:
             data = handle.read(limit + 1)
@@ -213,3 +294,16 @@ def _read(file: CorpusFile, root: Path) -> bytes:
     if len(data) > limit:
         raise Rejection(f"file is over the {limit // 1_000_000} MB limit", None)
     return data
+
+
+def _limit(file: CorpusFile, root: Path) -> int:
+    """The size limit of the file, once it is known to be inside the corpus and under it by its listed size."""
+    limit = MAX_EXPORT_BYTES if file.kind == "export" else MAX_FILE_BYTES
+    if link_escapes(root, file):
+        raise Rejection("symbolic link to a file outside the corpus (copy the file in instead)", None)
+    if file.size_bytes > limit:
+        raise Rejection(
+            f"file of {file.size_bytes / 1e6:.1f} MB is over the {limit // 1_000_000} MB limit "
+            "(split it or move attachments out of the corpus)", None
+        )
+    return limit

@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import glob
 import hashlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,7 +37,7 @@ import pyarrow as pa
 
 from pmanalytics.corpus.records import Action, FileResult, Problem
 from pmanalytics.corpus.settings import CorpusSettings
-from pmanalytics.database import SCHEMA_VERSION
+from pmanalytics.database import SCHEMA_VERSION, check_replaceable, connect_file, is_in_use, refuse_folder
 from pmanalytics.errors import DatabaseError
 from pmanalytics.ingest import arrow_tables as tables
 from pmanalytics.ingest.validate import TrackedActions, Validator
@@ -157,12 +159,14 @@ def rebuild(db_path: Path) -> Iterator[Build]:
     one transaction instead: nothing to swap, and an error or a kill leaves the database
     as it was (DuckDB rolls back what was not committed).
     """
+    refuse_folder(db_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"{db_path.parent}: cannot create this folder ({exc.strerror}); "
                             "choose another place with --db") from None
     with exclusive_lock(db_path):
+        check_replaceable(db_path)
         _remove_stale_temporaries(db_path)
         temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
         build = Build(temporary, db_path)
@@ -170,12 +174,7 @@ def rebuild(db_path: Path) -> Iterator[Build]:
             yield build
             build.close()
             if not build.in_place:
-                _fsync(temporary)
-                # the log of a reload in place killed after its commit belongs to the old file
-                with contextlib.suppress(FileNotFoundError):
-                    db_path.with_name(db_path.name + ".wal").unlink()
-                os.replace(temporary, db_path)
-                _fsync(db_path.parent)
+                _swap(temporary, db_path)
         finally:
             build.close()
             for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
@@ -183,10 +182,46 @@ def rebuild(db_path: Path) -> Iterator[Build]:
                     leftover.unlink()
 
 
+def _temporary_name(db_path: Path) -> re.Pattern[str]:
+    """`.<db name>.<pid>.tmp` (and its `.wal`): the digits-only middle keeps the temporaries of
+    `pm.duckdb.staging` (`.pm.duckdb.staging.<pid>.tmp`) from matching those of `pm.duckdb`."""
+    return re.compile(re.escape(f".{db_path.name}.") + r"[0-9]+\.tmp(?:\.wal)?")
+
+
 def _remove_stale_temporaries(db_path: Path) -> None:
-    for stale in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+    """Temporaries of this database left by a load that died (this one holds the lock)."""
+    ours = _temporary_name(db_path)
+    for stale in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
+        if ours.fullmatch(stale.name):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _swap(temporary: Path, db_path: Path) -> None:
+    try:
+        _fsync(temporary)
+        # the log of a reload in place killed after its commit belongs to the old file
+        with contextlib.suppress(FileNotFoundError):
+            db_path.with_name(db_path.name + ".wal").unlink()
+        os.replace(temporary, db_path)
+    except OSError as exc:
+        raise DatabaseError(f"{db_path}: the new database could not be put in place ({_reason(exc)}); "
+                            "the load was not committed and the previous database is unchanged") from None
+    with contextlib.suppress(OSError):  # swapped; only its durability across a power cut is at stake
+        _fsync(db_path.parent)
+
+
+def _cannot_write(path: Path, error: BaseException) -> DatabaseError:
+    return DatabaseError(f"{path.parent}: cannot write the database here ({_reason(error)}); "
+                         "the load was not committed (choose another place with --db)")
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of an OS or DuckDB error, without DuckDB's `FATAL Error: ` kind of prefix."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    text = str(error).strip()
+    return re.sub(r"^(?:[A-Za-z ]+ Error: )+", "", text.splitlines()[0]) if text else type(error).__name__
 
 
 def _fsync(path: Path) -> None:
@@ -242,15 +277,25 @@ class Build:
         try:
             self._connect(self.previous)
             self.in_place = True
-        except duckdb.IOException:  # DuckDB's lock: another process has the file open
-            shutil.copyfile(self.previous, self.path)
+        except duckdb.Error as exc:  # another connection, of this process or another, has the file open
+            if not is_in_use(exc):
+                raise
+            try:
+                shutil.copyfile(self.previous, self.path)
+            except OSError as exc:
+                raise _cannot_write(self.path, exc) from None
             self._connect()
         self.load_id = self._next_load_id()
         self.con.execute("BEGIN TRANSACTION")
         self._in_transaction = True
 
     def _connect(self, path: Path | None = None) -> None:
-        self._con = duckdb.connect(str(path or self.path), config={"memory_limit": BUILD_MEMORY_LIMIT})
+        try:
+            self._con = connect_file(path or self.path, read_only=False, config={"memory_limit": BUILD_MEMORY_LIMIT})
+        except duckdb.Error as exc:
+            if path is not None and is_in_use(exc):
+                raise  # `start_from_previous` works on a copy instead
+            raise _cannot_write(path or self.path, exc) from None
         self._con.execute("SET TimeZone = 'UTC'")
 
     def _copy_load_history(self) -> None:
@@ -500,9 +545,25 @@ class Build:
              record.pmanalytics_version],
         )
         if self._in_transaction:
-            self.con.execute("COMMIT")
+            try:
+                self.con.execute("COMMIT")
+            except duckdb.Error as exc:
+                raise DatabaseError(f"{self.previous}: the load could not be written ({_reason(exc)}); "
+                                    "it was not committed and the database is unchanged") from None
             self._in_transaction = False
-        self.con.execute("CHECKPOINT")
+        try:
+            self.con.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            raise self._checkpoint_failed(exc) from None
+
+    def _checkpoint_failed(self, error: duckdb.Error) -> DatabaseError:
+        """In place, the commit is in DuckDB's log (`.wal`), which every reader replays: the load stands."""
+        if self.in_place:
+            return DatabaseError(f"{self.previous}: the load was committed, but the database file could not be "
+                                 f"brought up to date ({_reason(error)}); it reads correctly, and the next "
+                                 "load rewrites it (free some space first)")
+        return DatabaseError(f"{self.previous}: the new database could not be written ({_reason(error)}); "
+                             "the load was not committed and the previous database is unchanged")
 
     def close(self) -> None:
         if self._con is not None:

@@ -112,8 +112,12 @@ def _fold_same_length(text: str) -> str:
 
 # --- sentences ---------------------------------------------------------------------------
 
-_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s+(\S))")
+_BACKTICKS = re.compile(r"`+")
+# A run of end marks is matched once, from its first mark, and never backtracked into
+# (`++`, `*+`): a long run not followed by a space would otherwise be rescanned from each of
+# its marks, which takes time quadratic in its length.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'»”’)\]]*+(?=\s+(\S))")
+_WORD_CHAR = re.compile(r"\w")
 _ABBREVIATIONS = _words("e.g eg i.e ie etc vs cf mr mrs ms dr m mme mlle st no approx fig ex resp incl sr jr prof",
                         "p pp al")
 
@@ -168,11 +172,20 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
 def _is_abbreviation(segment: str, dot: int) -> bool:
     if segment[dot] != ".":
         return False
-    word = re.search(r"([\w.]+)$", segment[:dot])
-    if not word:
+    start = _word_start(segment, dot)
+    if start == dot:
         return False
-    token = _fold_same_length(word.group(1)).strip(".")
+    token = _fold_same_length(segment[start:dot]).strip(".")
     return (len(token) == 1 and token.isalpha()) or token in _ABBREVIATIONS or bool(re.fullmatch(r"(?:\w\.)+\w", token))
+
+
+def _word_start(segment: str, end: int) -> int:
+    """Where the run of word characters and dots that ends at `end` starts (looked at backwards,
+    so that each sentence end costs the length of its last word, not of the text before it)."""
+    start = end
+    while start > 0 and (segment[start - 1] == "." or _WORD_CHAR.match(segment[start - 1])):
+        start -= 1
+    return start
 
 
 def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -187,7 +200,37 @@ def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def _match_text(sentence: str) -> str:
     """The folded sentence with inline code blanked: what the patterns see."""
     folded = _fold_same_length(sentence)
-    return _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), folded)
+    pieces, kept = [], 0
+    for start, end in _code_spans(folded):
+        pieces += [folded[kept:start], " " * (end - start)]
+        kept = end
+    return "".join([*pieces, folded[kept:]])
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Inline code: a run of backticks up to the next run of the same length, if any.
+
+    Each run is paired with the next one of its length found in one backwards pass, so
+    that text with many unpaired runs takes linear time (a regular expression would look
+    for the closing run from each of them).
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    following: dict[int, int] = {}
+    closer: list[int | None] = [None] * len(runs)
+    for index in range(len(runs) - 1, -1, -1):
+        start, end = runs[index]
+        closer[index] = following.get(end - start)
+        following[end - start] = index
+    spans = []
+    index = 0
+    while index < len(runs):
+        match = closer[index]
+        if match is None:
+            index += 1
+            continue
+        spans.append((runs[index][0], runs[match][1]))
+        index = match + 1
+    return spans
 
 
 # --- words --------------------------------------------------------------------------------

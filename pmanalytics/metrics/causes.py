@@ -11,7 +11,7 @@ import pandas as pd
 
 from pmanalytics.database import Database
 from pmanalytics.metrics.groups import quarter_label
-from pmanalytics.metrics.headline import RECURRENCE_PAIRS, recurrence_params
+from pmanalytics.metrics.headline import EARLIER_OPEN_UNTIL, RECURRENCE_PAIRS, recurrence_params
 from pmanalytics.metrics.scope import Scope, run
 
 
@@ -125,3 +125,30 @@ def top_recurring(db: Database, scope: Scope, limit: int = 10) -> pd.DataFrame:
         ORDER BY recurring DESC, postmortems DESC, t.service_name, t.category
         LIMIT $limit
     """, scope, limit=limit, **recurrence_params(scope))
+
+
+def recurring_services(db: Database, scope: Scope) -> pd.DataFrame:
+    """Which services recur most, and how often with a fix still open: one row per service that a
+    recurrence of the scope shares with an earlier incident (docs/corpus.md section 4, item 5).
+
+    Columns: service, postmortems (of the scope naming it), recurring (those that recur on it),
+    with_open_fix (of those, the ones for which an earlier incident on it still had an action open
+    when they started, as `recurrence.with_open_fix` of the headline counts them). Most
+    `with_open_fix` first, then most `recurring`.
+    """
+    return run(db, RECURRENCE_PAIRS + EARLIER_OPEN_UNTIL + """,
+        links AS (
+            SELECT l.service_name, l.postmortem_id,
+                   coalesce(o.open_until > CAST(timezone($tz, l.started_at) AS DATE), FALSE) AS has_open_fix
+            FROM recurrence_links l LEFT JOIN earlier_open_until o ON o.postmortem_id = l.earlier_postmortem_id
+        ),
+        totals AS (
+            SELECT s.service_name, count(DISTINCT p.postmortem_id) AS postmortems
+            FROM scoped_postmortems p JOIN services s USING (postmortem_id) GROUP BY s.service_name
+        )
+        SELECT l.service_name AS service, t.postmortems, count(DISTINCT l.postmortem_id) AS recurring,
+               count(DISTINCT l.postmortem_id) FILTER (l.has_open_fix) AS with_open_fix
+        FROM links l JOIN totals t USING (service_name)
+        GROUP BY l.service_name, t.postmortems
+        ORDER BY with_open_fix DESC, recurring DESC, service
+    """, scope, **recurrence_params(scope))

@@ -66,12 +66,22 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition(
         "time_to_postmortem_hours", "Time to postmortem", "Délai de postmortem",
-        "Hours from resolution (`resolved_at`) to publication (`published_at`), over postmortems "
-        "published by the as-of date: median and 90th percentile (linear interpolation), and the "
-        "share within the deadline. A negative time is left out and counted.",
-        "Heures entre la résolution (`resolved_at`) et la publication (`published_at`), sur les "
-        "postmortems publiés à la date du calcul : médiane et 90e centile (interpolation linéaire), "
-        "et part dans le délai. Un délai négatif est écarté et compté.",
+        "Hours from resolution (`resolved_at`) to publication (`published_at`). The report's median "
+        "and share within the deadline count open drafts as not yet published: over every postmortem "
+        "resolved by the as-of date, a draft counts as 'not published after its current age' "
+        "(Kaplan–Meier), so a draft older than the deadline counts as late and drafts cannot make "
+        "either figure look better; the median is 'not reached' while more than half may still be "
+        "unpublished. Over the published postmortems only, `pmanalytics metrics` also gives the "
+        "median, the 90th percentile (linear interpolation) and the share within the deadline. A "
+        "negative time is left out and counted.",
+        "Heures entre la résolution (`resolved_at`) et la publication (`published_at`). La médiane "
+        "et la part dans le délai du rapport comptent les brouillons ouverts comme pas encore "
+        "publiés : sur tous les postmortems résolus à la date du calcul, un brouillon compte comme "
+        "« non publié à son âge actuel » (Kaplan–Meier) ; un brouillon plus âgé que le délai compte "
+        "donc comme en retard, et les brouillons ne peuvent embellir aucun des deux chiffres. La "
+        "médiane est « non atteinte » tant que plus de la moitié peut ne pas être publiée. Sur les "
+        "seuls postmortems publiés, `pmanalytics metrics` donne aussi la médiane, le 90e centile "
+        "(interpolation linéaire) et la part dans le délai. Un délai négatif est écarté et compté.",
     ),
     Definition(
         "time_to_postmortem_curve", "Time-to-publication curve", "Courbe de délai de publication",
@@ -151,16 +161,20 @@ DEFINITIONS: tuple[Definition, ...] = (
         "The difference with the previous quarter taken at the same age (2026Q3 as of August 15, 45 "
         "days in, against 2026Q2 as of May 16), with a 95 % interval: Newcombe's score interval for "
         "rates, which holds at 0 % and 100 % (for the completion rate, widened because the actions of "
-        "a postmortem tend to be done together), a bootstrap over postmortems for medians. Verdict: "
+        "a postmortem tend to be done together; for the share within the deadline, on the sample "
+        "size its Kaplan–Meier variance is worth), a bootstrap over postmortems for medians. Time to "
+        "postmortem and within deadline are the figures counting drafts as not yet published. Verdict: "
         "'too few' under 10 incidents, postmortems or actions on either side (nothing is claimed); "
         "'noise' when the interval includes zero; otherwise better or worse.",
         "L'écart avec le trimestre précédent pris au même âge (2026Q3 au 15 août, 45 jours après son "
         "début, contre 2026Q2 au 16 mai), avec un intervalle à 95 % : l'intervalle de score de "
         "Newcombe pour les taux, qui tient à 0 % et à 100 % (pour le taux d'actions faites, élargi "
-        "car les actions d'un postmortem sont souvent faites ensemble), un bootstrap sur les "
-        "postmortems pour les médianes. Verdict : « trop peu » sous 10 incidents, postmortems ou "
-        "actions d'un côté (rien n'est affirmé) ; « bruit » quand l'intervalle contient zéro ; sinon "
-        "mieux ou moins bien.",
+        "car les actions d'un postmortem sont souvent faites ensemble ; pour la part dans le délai, "
+        "sur la taille d'échantillon que vaut sa variance de Kaplan–Meier), un bootstrap sur les "
+        "postmortems pour les médianes. Le délai de postmortem et la part dans le délai sont les "
+        "chiffres qui comptent les brouillons comme non publiés. Verdict : « trop peu » sous 10 "
+        "incidents, postmortems ou actions d'un côté (rien n'est affirmé) ; « bruit » quand "
+        "l'intervalle contient zéro ; sinon mieux ou moins bien.",
     ),
     Definition(
         "left_out", "Left out", "Écartés",
@@ -189,7 +203,7 @@ HEADLINE_JSON = """\
 | `incidents` | incidents of the period (postmortems plus incident rows without one) |
 | `postmortems`, `published` | postmortems of the period (any status); those published by `as_of` |
 | `required`, `coverage`, `overdue_postmortems` | over `incidents` |
-| `time_to_postmortem_hours` | `n`, `median`, `p90`, `within_deadline_rate`, `left_out` |
+| `time_to_postmortem_hours` | `n`, `median`, `p90`, `within_deadline_rate`, `left_out`; the three `*_with_drafts` |
 | `time_to_detect_minutes`, `time_to_mitigate_minutes`, `time_to_resolve_minutes` | `n`, `median`, `p90`, `left_out` |
 | `actions` | `total`, `done`, `completion_rate`, `on_time_rate`, `overdue`, `median_days_to_close` |
 | `recurrence` | `recurring`, `rate`, `with_open_fix` |
@@ -199,6 +213,12 @@ HEADLINE_JSON = """\
 `n` counts the postmortems a figure was computed for and `left_out` those whose timestamps were
 in an impossible order. Rates are rounded to 3 decimals and are `null` when their denominator is
 0; medians are `null` when nothing was measured.
+
+In `time_to_postmortem_hours`, `n`, `median`, `p90` and `within_deadline_rate` are over the
+postmortems published by `as_of`; `n_with_drafts`, `median_with_drafts` and
+`within_deadline_rate_with_drafts` count open drafts as not yet published (Kaplan–Meier, over
+every postmortem resolved by `as_of`): these are the figures the reports and `pmanalytics trends`
+show. `median_with_drafts` is `null` when not reached.
 """
 
 

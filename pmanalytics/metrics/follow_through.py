@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pmanalytics.database import Database
-from pmanalytics.metrics.groups import quarter_label
+from pmanalytics.metrics.groups import group_name, quarter_label
 from pmanalytics.metrics.headline import ACTIONS_AS_OF
 from pmanalytics.metrics.scope import ALL_TIME, Scope, run
 
@@ -23,25 +23,25 @@ OWNER_TEAM = """CASE WHEN a.owner IS NULL THEN '(no owner)'
                      ELSE '(other owner)' END"""
 ACTION_GROUPS = {
     "owner_team": OWNER_TEAM,
-    "type": "coalesce(a.action_type, '(no type)')",
-    "period": quarter_label("p.started_at"),
+    "action_type": "coalesce(a.action_type, '(no type)')",
+    "quarter": quarter_label("p.started_at"),
 }
 
 
 def actions_by(db: Database, scope: Scope, by: str = "owner_team") -> pd.DataFrame:
-    """Completion, on-time rate, overdue count and days to close per owner team, type or period.
+    """Completion, on-time rate, overdue count and days to close per owner team, type or quarter.
 
-    Columns: group_key, total, done, completion_rate, on_time_rate, overdue,
-    median_days_to_close.
+    `by` is `owner_team`, `action_type` (or `type`) or `quarter` (or `period`). Columns: the
+    group (`owner_team`, `action_type` or `quarter`), total, done, completion_rate, on_time_rate,
+    overdue, median_days_to_close.
     """
-    if by not in ACTION_GROUPS:
-        raise ValueError(f"actions can be grouped by {', '.join(ACTION_GROUPS)}")
+    column = group_name(by, ACTION_GROUPS)
     return run(db, ACTIONS_AS_OF + f""",
         grouped AS (
-            SELECT {ACTION_GROUPS[by]} AS group_key, a.*
+            SELECT {ACTION_GROUPS[column]} AS group_key, a.*
             FROM scoped_actions a JOIN scoped_postmortems p USING (postmortem_id)
         )
-        SELECT group_key, count(*) AS total, count(*) FILTER (is_done) AS done,
+        SELECT group_key AS "{column}", count(*) AS total, count(*) FILTER (is_done) AS done,
                (count(*) FILTER (is_done)) / count(*) AS completion_rate,
                CASE WHEN count(*) FILTER (is_done AND closed_date IS NOT NULL AND due_date IS NOT NULL) = 0
                     THEN NULL

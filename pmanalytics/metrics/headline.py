@@ -9,8 +9,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 from pmanalytics.database import Database
+from pmanalytics.metrics.learning import publication_times
 from pmanalytics.metrics.scope import Scope, run_rows
+from pmanalytics.metrics.statistics import kaplan_meier, km_median
 
 DURATIONS = {
     "time_to_detect_minutes": "detected_at",
@@ -86,7 +90,33 @@ def time_to_postmortem(db: Database, scope: Scope) -> dict[str, Any]:
         "p90": number(row["p90"]),
         "within_deadline_rate": ratio(row["within"], row["n"]),
         "left_out": int(row["left_out"]),
+        **time_to_postmortem_with_drafts(db, scope),
     }
+
+
+def time_to_postmortem_with_drafts(db: Database, scope: Scope) -> dict[str, Any]:
+    """The figures the report shows: open drafts count as not yet published (Kaplan–Meier).
+
+    Over the postmortems whose clock has started by as_of (`learning.publication_times`): a draft,
+    or a postmortem published after as_of, is censored at its age. `median_with_drafts` is None when
+    more than half may still be unpublished ("not reached"); `within_deadline_rate_with_drafts` is
+    1 − S(deadline), so a draft older than the deadline counts as late and a younger one is censored.
+    """
+    times = publication_times(db, scope)
+    curve = kaplan_meier(times["hours"].to_numpy(dtype=float), times["is_published"].to_numpy(dtype=bool))
+    n = len(times)
+    return {
+        "n_with_drafts": n,
+        "median_with_drafts": number(km_median(curve)),
+        "within_deadline_rate_with_drafts": round(published_by(curve, scope.deadline_hours), 3) if n else None,
+    }
+
+
+def published_by(curve: pd.DataFrame, hours: float) -> float:
+    """1 − S(hours) of a Kaplan–Meier curve: the estimated share published within `hours` (S is
+    right-continuous, so a publication at exactly `hours` counts, as `h <= deadline` does)."""
+    reached = curve["time"].to_numpy(dtype=float) <= hours
+    return 1.0 - float(curve["survival"].to_numpy(dtype=float)[reached][-1])
 
 
 def stage_duration(db: Database, scope: Scope, column: str) -> dict[str, Any]:

@@ -8,27 +8,27 @@ from __future__ import annotations
 import pandas as pd
 
 from pmanalytics.database import Database
-from pmanalytics.metrics.groups import dimension, quarter_label
+from pmanalytics.metrics.groups import dimension
 from pmanalytics.metrics.scope import Scope, run
 from pmanalytics.metrics.statistics import kaplan_meier
 
 
-def time_to_postmortem_by(db: Database, scope: Scope, by: str = "period") -> pd.DataFrame:
-    """Median, p90 and within-deadline rate of time to postmortem per group.
+def time_to_postmortem_by(db: Database, scope: Scope, by: str = "quarter") -> pd.DataFrame:
+    """Median, p90 and within-deadline rate of time to postmortem per quarter, severity, team or service.
 
-    Columns: group_key, n, median_hours, p90_hours, within_deadline_rate, left_out.
+    Columns: the group (named as `by`), n, median_hours, p90_hours, within_deadline_rate, left_out.
     Only postmortems published by as_of count; negative times are left out, and so are
     postmortems without resolved_at, whose clock has no start (docs/corpus.md section 4.4).
     """
-    key, join = dimension(by)
+    group = dimension(by)
     return run(db, f"""
         hours AS (
-            SELECT {key} AS group_key,
+            SELECT {group.key} AS "{group.column}",
                    (epoch(p.published_at) - epoch(p.resolved_at)) / 3600 AS h
-            FROM scoped_postmortems p {join}
+            FROM scoped_postmortems p {group.join}
             WHERE p.published_at <= $as_of
         )
-        SELECT group_key,
+        SELECT "{group.column}",
                count(*) FILTER (h >= 0) AS n,
                quantile_cont(h, 0.5) FILTER (h >= 0) AS median_hours,
                quantile_cont(h, 0.9) FILTER (h >= 0) AS p90_hours,
@@ -36,7 +36,7 @@ def time_to_postmortem_by(db: Database, scope: Scope, by: str = "period") -> pd.
                     ELSE (count(*) FILTER (h >= 0 AND h <= $deadline_hours))
                          / (count(*) FILTER (h >= 0)) END AS within_deadline_rate,
                count(*) FILTER (h < 0 OR h IS NULL) AS left_out
-        FROM hours GROUP BY group_key ORDER BY group_key
+        FROM hours GROUP BY ALL ORDER BY "{group.column}"
     """, scope, tz=scope.timezone, deadline_hours=scope.deadline_hours)
 
 
@@ -88,27 +88,28 @@ def overdue_postmortems(db: Database, scope: Scope) -> pd.DataFrame:
     """, scope, deadline_seconds=scope.deadline_hours * 3600)
 
 
-def coverage_by(db: Database, scope: Scope, by: str = "period") -> pd.DataFrame:
-    """Coverage of required incidents per period or severity.
+def coverage_by(db: Database, scope: Scope, by: str = "quarter") -> pd.DataFrame:
+    """Coverage of required incidents per quarter, severity, team or service.
 
-    Columns: group_key, required, covered, coverage (NULL when nothing was required).
+    Columns: the group (named as `by`), required, covered, coverage (NULL when nothing was
+    required). By team or service, an incident counts once in each team (service) of its
+    postmortem; an incident with no postmortem (an `incidents.*` row) is under `(no team)`
+    (`(no service)`).
     """
-    if by not in ("period", "severity"):
-        raise ValueError("coverage can be grouped by period or severity (incidents have no team)")
-    key = "i.severity" if by == "severity" else quarter_label("i.started_at")
+    group = dimension(by)
     return run(db, f"""
         flags AS (
-            SELECT {key} AS group_key, (i.severity = 'S1' OR i.is_public) AS is_required,
-                   coalesce(i.published_at <= $as_of, FALSE) AS is_published
-            FROM scoped_incidents i
+            SELECT {group.key} AS "{group.column}", (p.severity = 'S1' OR p.is_public) AS is_required,
+                   coalesce(p.published_at <= $as_of, FALSE) AS is_published
+            FROM scoped_incidents p {group.join}
         )
-        SELECT group_key,
+        SELECT "{group.column}",
                count(*) FILTER (is_required) AS required,
                count(*) FILTER (is_required AND is_published) AS covered,
                CASE WHEN count(*) FILTER (is_required) = 0 THEN NULL
                     ELSE (count(*) FILTER (is_required AND is_published)) / (count(*) FILTER (is_required))
                END AS coverage
-        FROM flags GROUP BY group_key ORDER BY group_key
+        FROM flags GROUP BY ALL ORDER BY "{group.column}"
     """, scope, tz=scope.timezone)
 
 

@@ -70,17 +70,18 @@ def postmortem_quality(db: Database, scope: Scope) -> pd.DataFrame:
                deadline_seconds=scope.deadline_hours * 3600)
 
 
-def quality_by(db: Database, scope: Scope, by: str = "period") -> pd.DataFrame:
-    """The score's distribution per period, severity, team or service.
+def quality_by(db: Database, scope: Scope, by: str = "quarter") -> pd.DataFrame:
+    """The score's distribution per quarter, severity, team or service.
 
-    Columns: group_key, n, p25, median, p75, mean_sections (of 6).
+    Columns: the group (named as `by`: quarter, severity, team or service), n, p25, median, p75,
+    mean_sections (of 6).
     """
-    key, join = dimension(by)
+    group = dimension(by)
     return run(db, QUALITY + f"""
-        SELECT {key} AS group_key, count(*) AS n,
+        SELECT {group.key} AS "{group.column}", count(*) AS n,
                quantile_cont(q.score, 0.25) AS p25, quantile_cont(q.score, 0.5) AS median,
                quantile_cont(q.score, 0.75) AS p75,
                avg({" + ".join(f"q.has_{n}::INTEGER" for n in SECTIONS)}) AS mean_sections
-        FROM quality q JOIN scoped_postmortems p USING (postmortem_id) {join}
-        GROUP BY group_key ORDER BY group_key
+        FROM quality q JOIN scoped_postmortems p USING (postmortem_id) {group.join}
+        GROUP BY ALL ORDER BY "{group.column}"
     """, scope, tz=scope.timezone, deadline_seconds=scope.deadline_hours * 3600)

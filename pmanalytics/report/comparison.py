@@ -16,6 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from pmanalytics.report import formatting as fmt
+from pmanalytics.report.i18n import plural
+
 VERDICTS = ("too_few", "noise", "better", "worse")
 # The name each KPI goes by in the report, from any name `metrics.trends` used for it.
 KPI_KEYS = {
@@ -47,6 +50,15 @@ class Comparison:
     high: float | None
     verdict: str
     previous_period: str
+
+
+def points(difference: Any, lang: str) -> str:
+    """A difference of two shares in percentage points, signed, in `lang`: +5 points, −1 point."""
+    if fmt.is_missing(difference):
+        return fmt.MISSING
+    shown = round(abs(100 * float(difference)))
+    sign = "+" if float(difference) >= 0 else "−"
+    return plural("points", shown, lang, value=sign + fmt.number(shown, lang, 0))
 
 
 def comparisons(result: Any, previous_period: str = "") -> dict[str, Comparison]:

@@ -6,7 +6,10 @@ KPI names and the sentence templates of the reports.
 
 from __future__ import annotations
 
+import math
 import re
+
+from babel import Locale
 
 from pmanalytics.languages import LANGUAGES, language  # noqa: F401  (re-exported for the report modules)
 
@@ -148,14 +151,24 @@ TEXT: dict[str, dict[str, str]] = {
     # cards
     "card_incidents": {"en": "Incidents", "fr": "Incidents"},
     "card_incidents_detail": {"en": "{s1} S1, {public} public", "fr": "{s1} S1, {public} publics"},
+    "card_incidents_detail_one": {"en": "{s1} S1, {public} public", "fr": "{s1} S1, {public} public"},
     "card_overdue_postmortems": {"en": "Overdue postmortems", "fr": "Postmortems en retard"},
     "card_overdue_actions": {"en": "Overdue actions", "fr": "Actions en retard"},
-    "n_incidents": {"en": "n = {n} incidents", "fr": "n = {n} incidents"},
+    # a key with a `_one` twin is written with `plural`, which picks the form the count takes
     "n_required": {"en": "n = {n} required incidents", "fr": "n = {n} incidents obligatoires"},
-    "n_published": {"en": "n = {n} published postmortems", "fr": "n = {n} postmortems publiés"},
+    "n_required_one": {"en": "n = {n} required incident", "fr": "n = {n} incident obligatoire"},
+    "n_with_drafts": {"en": "n = {n} postmortems, drafts counted as not yet published",
+                      "fr": "n = {n} postmortems, brouillons comptés comme non publiés"},
+    "n_with_drafts_one": {"en": "n = {n} postmortem, drafts counted as not yet published",
+                          "fr": "n = {n} postmortem, brouillons comptés comme non publiés"},
     "n_postmortems": {"en": "n = {n} postmortems", "fr": "n = {n} postmortems"},
+    "n_postmortems_one": {"en": "n = {n} postmortem", "fr": "n = {n} postmortem"},
     "n_actions": {"en": "n = {n} actions", "fr": "n = {n} actions"},
+    "n_actions_one": {"en": "n = {n} action", "fr": "n = {n} action"},
     "n_recurring": {"en": "{count} recurring", "fr": "{count} récurrents"},
+    "n_recurring_one": {"en": "{count} recurring", "fr": "{count} récurrent"},
+    "points": {"en": "{value} points", "fr": "{value} points"},
+    "points_one": {"en": "{value} point", "fr": "{value} point"},
     "previous_value": {"en": "{previous}: {value}", "fr": "{previous} : {value}"},
     "verdict_too_few": {"en": "too few to compare", "fr": "trop peu pour comparer"},
     "verdict_noise": {"en": "within noise", "fr": "dans le bruit"},
@@ -164,7 +177,7 @@ TEXT: dict[str, dict[str, str]] = {
     "difference": {"en": "{difference} (95 % interval {low} to {high})",
                    "fr": "{difference} (intervalle à 95 % : {low} à {high})"},
     "days_overdue_words": {"en": "{days} days", "fr": "{days} jours"},
-    "days_overdue_one": {"en": "1 day", "fr": "1 jour"},
+    "days_overdue_words_one": {"en": "{days} day", "fr": "{days} jour"},
     "empty_period": {
         "en": "no incident started in {period}; the corpus spans {first} to {last}",
         "fr": "aucun incident n'a commencé en {period} ; le corpus va du {first} au {last}",
@@ -237,10 +250,33 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 def text(key: str, lang: str, **values: object) -> str:
     """The string `key` in `lang`, with `values` filled in."""
-    template = TEXT[key][language(lang)]
+    return _filled(TEXT[key], lang, values)
+
+
+def plural(key: str, count: object, lang: str, /, **values: object) -> str:
+    """`text` of `key`, or of `key_one` when `count` takes the singular in `lang`: n = 1 incident."""
+    return text(_plural_key(TEXT, key, count, lang), lang, **values)
+
+
+def _filled(templates: dict[str, str], lang: str, values: dict[str, object]) -> str:
+    lang = language(lang)
+    template = templates[lang]
     if lang == "fr":  # the space before ; : ? ! must not let the sign start a line
         template = re.sub(r" ([;:?!])", "\N{NARROW NO-BREAK SPACE}\\1", template)
     return template.format(**values) if values else template
+
+
+def _plural_key(table: dict[str, dict[str, str]], key: str, count: object, lang: str) -> str:
+    """`key_one` when the table has it and `count` takes the singular form: 1 in English; 0, 1 and
+    1.5 in French (the CLDR plural rules Babel holds); `key` otherwise, and for a missing count."""
+    try:
+        number = abs(float(count))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return key
+    if not math.isfinite(number) or f"{key}_one" not in table:
+        return key
+    rule = Locale.parse(language(lang)).plural_form
+    return f"{key}_one" if rule(int(number) if number.is_integer() else number) == "one" else key
 
 
 def column(name: str, lang: str) -> str:
@@ -249,18 +285,22 @@ def column(name: str, lang: str) -> str:
     return labels[lang] if labels else name
 
 
+# A chart title stays under about 42 characters in French: plotly never wraps a title, and a longer
+# one is cut on a 390 px phone.
 CHARTS: dict[str, dict[str, str]] = {
     "ttp_title": {"en": "Share of postmortems not yet published, by hours since resolution",
-                  "fr": "Part des postmortems pas encore publiés, selon les heures depuis la résolution"},
+                  "fr": "Part des postmortems pas encore publiés"},
     "ttp_x": {"en": "{unit} since the incident was resolved", "fr": "{unit} depuis la résolution de l'incident"},
     "ttp_y": {"en": "share not yet published", "fr": "part non encore publiée"},
     "ttp_band": {"en": "95 % interval", "fr": "intervalle à 95 %"},
     "ttp_line": {"en": "not yet published", "fr": "pas encore publiés"},
-    "deadline": {"en": "deadline {hours:g} h", "fr": "délai {hours:g} h"},
+    "deadline": {"en": "deadline {hours} h", "fr": "délai {hours} h"},
+    "quarter": {"en": "{year}Q{quarter}", "fr": "T{quarter} {year}"},
+    "hover_pair": {"en": "{label}: {value}", "fr": "{label} : {value}"},
     "median": {"en": "median", "fr": "médiane"},
     "p90": {"en": "p90", "fr": "90e centile"},
     "ecdf_title": {"en": "Time to detect, mitigate and resolve",
-                   "fr": "Délais de détection, d'atténuation et de résolution"},
+                   "fr": "Délais : détection, atténuation, résolution"},
     "ecdf_x": {"en": "time since impact began (log scale)",
                "fr": "temps depuis le début de l'impact (échelle log)"},
     "ecdf_y": {"en": "share of incidents", "fr": "part des incidents"},
@@ -268,7 +308,7 @@ CHARTS: dict[str, dict[str, str]] = {
     "stage_mitigate": {"en": "mitigate", "fr": "atténuation"},
     "stage_resolve": {"en": "resolve", "fr": "résolution"},
     "ages_title": {"en": "Actions done within 30/60/90 days, per cohort",
-                   "fr": "Actions faites en 30/60/90 jours, par trimestre d'incident"},
+                   "fr": "Actions faites en 30/60/90 jours"},
     "ages_x": {"en": "quarter of the incident", "fr": "trimestre de l'incident"},
     "ages_y": {"en": "share of actions done", "fr": "part des actions faites"},
     "ages_trace": {"en": "within {age} days", "fr": "en {age} jours"},
@@ -291,12 +331,19 @@ CHARTS: dict[str, dict[str, str]] = {
     "ages_point": {"en": "n = {n}", "fr": "n = {n}"},
     "ages_hover": {"en": "{cohort}: {done} of {n} actions done within {age} days",
                    "fr": "{cohort} : {done} actions sur {n} faites en {age} jours"},
+    "ages_hover_one": {"en": "{cohort}: {done} of {n} actions done within {age} days",
+                       "fr": "{cohort} : {done} action sur {n} faite en {age} jours"},
     "trend_hover": {"en": "{category}, {period}: {count} of {total} postmortems",
                     "fr": "{category}, {period} : {count} postmortems sur {total}"},
+    "trend_hover_one": {"en": "{category}, {period}: {count} of {total} postmortems",
+                        "fr": "{category}, {period} : {count} postmortem sur {total}"},
+    "backlog_open_hover": {"en": "{date}: {count} open", "fr": "{date} : {count} ouvertes"},
+    "backlog_open_hover_one": {"en": "{date}: {count} open", "fr": "{date} : {count} ouverte"},
+    "backlog_overdue_hover": {"en": "{date}: {count} overdue", "fr": "{date} : {count} en retard"},
     "volume_title": {"en": "Incidents per quarter, by severity", "fr": "Incidents par trimestre, par sévérité"},
     "volume_y": {"en": "incidents", "fr": "incidents"},
     "resolve_title": {"en": "Time to resolve, for the services with the most incidents",
-                      "fr": "Délai de résolution, pour les services qui ont le plus d'incidents"},
+                      "fr": "Délai de résolution par service"},
     "resolve_x": {"en": "time to resolve", "fr": "délai de résolution"},
     "resolve_hover": {"en": "{service}: median {median}, p90 {p90} (n = {n})",
                       "fr": "{service} : médiane {median}, 90e centile {p90} (n = {n})"},
@@ -304,8 +351,13 @@ CHARTS: dict[str, dict[str, str]] = {
 
 
 def chart_text(key: str, lang: str, **values: object) -> str:
-    template = CHARTS[key][language(lang)]
-    return template.format(**values) if values else template
+    """A chart's word `key` in `lang`, with `values` filled in."""
+    return _filled(CHARTS[key], lang, values)
+
+
+def chart_plural(key: str, count: object, lang: str, /, **values: object) -> str:
+    """`chart_text` of `key`, or of `key_one` when `count` takes the singular in `lang` (see `plural`)."""
+    return chart_text(_plural_key(CHARTS, key, count, lang), lang, **values)
 
 
 # Values stored in English in the database, shown in the report's language: root-cause

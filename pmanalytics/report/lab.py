@@ -39,6 +39,9 @@ def prepare_lab(
         argv.append(f"--port={port}")
     if not open_browser:
         argv.append("--no-browser")
+    if os.geteuid() == 0:  # Jupyter refuses to run as root without it (containers, CI machines)
+        argv.append("--allow-root")
+    print(f"pmanalytics lab: database {path}", file=sys.stderr)
     return LabLaunch(argv, {**os.environ, DB_ENV: str(path)})
 
 

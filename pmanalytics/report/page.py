@@ -31,7 +31,6 @@ from pmanalytics.metrics.definitions import DEFINITIONS, definition
 from pmanalytics.metrics.left_out import left_out_report
 from pmanalytics.metrics.period import Period
 from pmanalytics.metrics.scope import Scope, make_scope, run_rows
-from pmanalytics.metrics.statistics import km_median
 from pmanalytics.report import charts
 from pmanalytics.report import formatting as fmt
 from pmanalytics.report.attention import (
@@ -43,9 +42,8 @@ from pmanalytics.report.attention import (
     overdue_facts,
     recurrence_facts,
 )
-from pmanalytics.report.comparison import Comparison, comparisons
-from pmanalytics.report.filters import canonical_filter
-from pmanalytics.report.i18n import chart_text, column, language, text, value_name
+from pmanalytics.report.comparison import Comparison, comparisons, points
+from pmanalytics.report.i18n import chart_text, column, language, plural, text, value_name
 
 MAX_ROWS = 10
 STYLE = """
@@ -83,6 +81,10 @@ STYLE = """
 }
 </style>
 """
+LIKELY_RECURRENCES = {"en": "Likely recurrences the categories miss (alike texts, no category in common)",
+                      "fr": "Récurrences probables que les catégories ne voient pas (textes proches, aucune catégorie "
+                            "commune)"}
+SHARED_WORDS = {"en": "Shared words", "fr": "Mots communs"}
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar over the titles; fits the page width
 
 
@@ -178,7 +180,8 @@ class Report:
     ) -> Report:
         """Open the database (loading `corpus` into it first when given) and build the scope.
 
-        `as_of` defaults to the end of the period, as a quarterly report should. Empty strings
+        `as_of` defaults to the end of the period, or now when it has not ended (the rule of
+        `make_scope`, docs/commands.md "Periods"). Empty strings
         (the notebooks' parameter defaults) mean "not given". An unsupported `lang` is refused
         before anything is loaded; a team or service the corpus does not name is refused too.
         """
@@ -189,17 +192,11 @@ class Report:
 
             load(corpus, db)
         database = open_database(db)
-        team, service = canonical_filter(database, "team", team), canonical_filter(database, "service", service)
-        severity = severity or None
-        scope = make_scope(database, period, severity=severity, service=service, team=team,
+        scope = make_scope(database, period, as_of=as_of, severity=severity or None, service=service, team=team,
                            deadline_hours=deadline_hours or None)
-        end = scope.period.end_at(scope.tz)
-        moment = as_of or min(end, dt.datetime.now(scope.tz))
-        scope = make_scope(database, scope.period, as_of=moment, severity=severity, service=service,
-                           team=team, deadline_hours=deadline_hours or None)
         parameters = {"period": period, "as_of": scope.as_of.isoformat(), "db": str(resolve_db_path(db)),
-                      "corpus": corpus or "", "deadline_hours": scope.deadline_hours, "team": team or "",
-                      "service": service or "", "lang": lang}
+                      "corpus": corpus or "", "deadline_hours": scope.deadline_hours, "team": scope.team or "",
+                      "service": scope.service or "", "lang": lang}
         return cls(database, scope, lang, parameters, tables_dir=tables_dir or "",
                    link_template=database.setting("link_template") or None)
 
@@ -260,6 +257,10 @@ class Report:
 
     def _t(self, key: str, **values: object) -> str:
         return text(key, self.lang, **values)
+
+    def _n(self, key: str, number: int) -> str:
+        """A count in its sentence, singular or plural: n = 1 required incident."""
+        return plural(key, number, self.lang, n=fmt.count(number, self.lang))
 
     def _period(self, label: str | None = None) -> str:
         return fmt.quarter(label or self.scope.period.label, self.lang)
@@ -405,9 +406,7 @@ class Report:
         return listed
 
     def _days(self, days: int | None) -> str:
-        if days == 1:
-            return self._t("days_overdue_one")
-        return self._t("days_overdue_words", days=fmt.count(days, self.lang))
+        return plural("days_overdue_words", days, self.lang, days=fmt.count(days, self.lang))
 
     def _attention_sentence(self, item: Attention) -> str:
         lang, one = self.lang, "_one" if item.count == 1 else ""
@@ -469,21 +468,25 @@ class Report:
             flags AS (SELECT count(*) FILTER (severity = 'S1') AS s1, count(*) FILTER (is_public) AS public
                       FROM scoped_incidents)
             SELECT * FROM flags""", self.scope)[0]
-        n = fmt.count
-        detail = self._t("card_incidents_detail", s1=n(counts["s1"], lang), public=n(counts["public"], lang))
+        n, recurring = fmt.count, figures["recurrence"]["recurring"]
+        with_drafts = self._n("n_with_drafts", ttp["n_with_drafts"])
+        reached = ttp["median_with_drafts"] is not None or not ttp["n_with_drafts"]
+        not_reached = "" if reached else self._t("median_not_reached")
+        detail = plural("card_incidents_detail", counts["public"], lang, s1=n(counts["s1"], lang),
+                        public=n(counts["public"], lang))
         return [
             self._count_card("incidents", figures["incidents"], "incidents", detail, ""),
-            self._kpi_card("coverage", self._t("n_required", n=n(figures["required"], lang))),
+            self._kpi_card("coverage", self._n("n_required", figures["required"])),
             self._count_card("overdue_postmortems", figures["overdue_postmortems"], "overdue_postmortems", "",
-                             self._t("n_required", n=n(figures["required"], lang))),
-            self._kpi_card("time_to_postmortem", self._t("n_published", n=n(ttp["n"], lang))),
-            self._kpi_card("within_deadline_rate", self._t("n_published", n=n(ttp["n"], lang))),
-            self._kpi_card("time_to_resolve", self._t("n_postmortems", n=n(resolve["n"], lang))),
-            self._kpi_card("completion_rate", self._t("n_actions", n=n(actions["total"], lang))),
+                             self._n("n_required", figures["required"])),
+            self._kpi_card("time_to_postmortem", with_drafts, not_reached),
+            self._kpi_card("within_deadline_rate", with_drafts),
+            self._kpi_card("time_to_resolve", self._n("n_postmortems", resolve["n"])),
+            self._kpi_card("completion_rate", self._n("n_actions", actions["total"])),
             self._count_card("overdue_actions", actions["overdue"], "actions.overdue", "",
-                             self._t("n_actions", n=n(actions["total"], lang))),
-            self._kpi_card("recurrence_rate", self._t("n_postmortems", n=n(figures["postmortems"], lang)),
-                           self._t("n_recurring", count=n(figures["recurrence"]["recurring"], lang))),
+                             self._n("n_actions", actions["total"])),
+            self._kpi_card("recurrence_rate", self._n("n_postmortems", figures["postmortems"]),
+                           plural("n_recurring", recurring, lang, count=n(recurring, lang))),
         ]
 
     def _card(self, kpi: str, value: str, detail: str, n_text: str, change: str) -> str:
@@ -518,12 +521,13 @@ class Report:
         return self._card(kpi, self._kpi_value(kpi, value), detail, n_text, change)
 
     def _headline_value(self, kpi: str) -> float | None:
-        """The card's value: the figure of `pmanalytics metrics` (docs/corpus.md section 4.2)."""
+        """The card's value: the figure of `pmanalytics metrics` (docs/corpus.md section 4.2); time to
+        postmortem and within deadline count open drafts as not yet published (Kaplan–Meier)."""
         figures = self.figures
         values = {
             "coverage": figures["coverage"],
-            "within_deadline_rate": figures["time_to_postmortem_hours"]["within_deadline_rate"],
-            "time_to_postmortem": figures["time_to_postmortem_hours"]["median"],
+            "within_deadline_rate": figures["time_to_postmortem_hours"]["within_deadline_rate_with_drafts"],
+            "time_to_postmortem": figures["time_to_postmortem_hours"]["median_with_drafts"],
             "time_to_resolve": _hours(figures["time_to_resolve_minutes"]["median"]),
             "completion_rate": figures["actions"]["completion_rate"],
             "recurrence_rate": figures["recurrence"]["rate"],
@@ -534,7 +538,7 @@ class Report:
         if item.kpi in ("time_to_postmortem", "time_to_resolve"):
             write: Callable[[Any, str], str] = fmt.signed_duration_hours
         else:
-            write = fmt.points
+            write = points
         return self._t("difference", difference=write(item.difference, self.lang), low=write(item.low, self.lang),
                        high=write(item.high, self.lang))
 
@@ -543,17 +547,21 @@ class Report:
         if self._no_data():
             return
         curve = learning.time_to_postmortem_curve(self.db, self.scope)
-        median = km_median(curve)
-        paragraph(self._t("ttp_sentence", published=fmt.count(self.figures["published"], self.lang),
-                          postmortems=fmt.count(self.figures["postmortems"], self.lang),
-                          km_median=fmt.duration_hours(median, self.lang) if median is not None
-                          else self._t("median_not_reached")))
+        paragraph(self._learning_sentence())
         show_figure(charts.time_to_postmortem_curve(curve, self.scope.deadline_hours, lang=self.lang))
         show_figure(charts.coverage(learning.coverage_by(self.db, self.scope, by="severity"), lang=self.lang))
         heading(self._t("overdue_postmortems"), 3)
         overdue = learning.overdue_postmortems(self.db, self.scope)
         self.table(overdue[["incident_key", "title", "severity", "is_public", "resolved_at", "days_overdue", "teams"]],
                    "overdue_postmortems")
+
+    def _learning_sentence(self) -> str:
+        """Time to postmortem in words: the very number of its card, written by the same function."""
+        median = self._headline_value("time_to_postmortem")
+        return self._t("ttp_sentence", published=fmt.count(self.figures["published"], self.lang),
+                       postmortems=fmt.count(self.figures["postmortems"], self.lang),
+                       km_median=self._kpi_value("time_to_postmortem", median) if median is not None
+                       else self._t("median_not_reached"))
 
     def follow_through(self) -> None:
         heading(self._t("h_follow_through"))
@@ -562,7 +570,7 @@ class Report:
         trailing = self.scope.with_period(_trailing_quarters(self.scope, 4))
         show_figure(charts.completion_at_ages(follow_through.completion_at_ages(self.db, trailing), lang=self.lang))
         by_team = follow_through.actions_by(self.db, self.scope, by="owner_team")
-        self.table(by_team.rename(columns={"group_key": "owner_team"}), "actions_by_team")
+        self.table(by_team, "actions_by_team")
         show_figure(charts.backlog(follow_through.backlog_over_time(self.db, trailing), lang=self.lang))
         heading(self._t("overdue_actions"), 3)
         overdue = follow_through.overdue_actions(self.db, self.scope)
@@ -599,7 +607,7 @@ class Report:
                                                       lang=self.lang))
         summary = durations.stage_duration_summary(self.db, self.scope, by="severity")
         summary["stage"] = [chart_text(f"stage_{stage}", self.lang) for stage in summary["stage"]]
-        self.table(summary.rename(columns={"group_key": "severity"}), "durations_by_severity")
+        self.table(summary, "durations_by_severity")
 
     def quality(self) -> None:
         heading(self._t("h_quality"))
@@ -610,7 +618,7 @@ class Report:
         flagged = findings["postmortem_id"].nunique() if not findings.empty else 0
         paragraph(self._t("quality_sentence", median=fmt.number(scores["score"].median(), self.lang, 0),
                           n=fmt.count(len(scores), self.lang), flagged=fmt.count(flagged, self.lang)))
-        self.table(quality.quality_by(self.db, self.scope, by="team").rename(columns={"group_key": "owner_team"}),
+        self.table(quality.quality_by(self.db, self.scope, by="team").rename(columns={"team": "owner_team"}),
                    "quality_by_team")
         heading(self._t("blameless_findings"), 3)
         if not findings.empty:  # the suggestion in the report's language, whatever the sentence's
@@ -637,6 +645,18 @@ class Report:
         pairs = causes.recurring_pairs(self.db, self.scope)
         self.table(pairs[["postmortem_id", "earlier_postmortem_id", "days_between", "service_names", "categories"]],
                    "recurrences")
+        self.likely_recurrences()
+
+    def likely_recurrences(self) -> None:
+        """Pairs whose texts are alike on a shared service but whose categories differ (metrics.similarity)."""
+        from pmanalytics.metrics.similarity import missed_recurrences
+
+        heading(LIKELY_RECURRENCES[self.lang], 3)
+        pairs = missed_recurrences(self.db, self.scope)
+        words = SHARED_WORDS[self.lang]  # a column name that `i18n.column` returns as it is
+        pairs = pairs.assign(**{words: pairs["shared_terms"].map(", ".join)})
+        self.table(pairs[["postmortem_id", "earlier_postmortem_id", "days_between", "service_names", "score", words]],
+                   "likely_recurrences")
 
     def open_actions(self) -> None:
         """Actions of the scope's postmortems that are not done, most overdue first."""

@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import html
+import math
 import os
 import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from pmanalytics.corpus.settings import NUMBER_SETTINGS, positive_number
 from pmanalytics.errors import PmanalyticsError
 from pmanalytics.extras import require_extra
 from pmanalytics.metrics.period import Period, parse_period
@@ -237,6 +241,7 @@ def notebook_parameters(
         values["db"] = str(Path(db).expanduser().resolve())
     if corpus is not None:
         values["corpus"] = str(Path(corpus).expanduser().resolve())
+    _refuse_run_options(given)
     values.update(given)
     unknown = sorted(set(values) - set(declared))
     if unknown:
@@ -248,20 +253,51 @@ def notebook_parameters(
     return typed
 
 
+# parameters that the run sets itself, and the option (keyword of `run_report`) that sets each
+RUN_OPTIONS = {"period": "--period", "db": "--db", "corpus": "--corpus", "tables_dir": "--out"}
+
+
+def _refuse_run_options(given: dict[str, str]) -> None:
+    """`-p period 2025Q1` would write a 2025Q1 report into the folder of the run's own period."""
+    for key in given:
+        if key in RUN_OPTIONS:
+            option = RUN_OPTIONS[key]
+            raise ReportError(f"-p {key}: the run sets this parameter itself; use {option} instead "
+                              f"({option.lstrip('-')}= when calling run_report)")
+
+
 def _typed(key: str, value: Any, spec: dict[str, Any]) -> Any:
     kind = (spec.get("inferred_type_name") or "str").lower()
     if not isinstance(value, str) or kind in ("str", "none"):
         return value
     try:
+        if key in NUMBER_SETTINGS:
+            return _setting_number(key, value)
         if kind == "float":
-            return float(value)
+            return _finite(float(value))
         if kind == "int":
             return int(value)
         if kind == "bool":
             return value.strip().lower() in ("1", "true", "yes", "oui")
-    except ValueError:
+    except ValueError as exc:
+        if key in NUMBER_SETTINGS:
+            raise ReportError(f"parameter {exc} (or 0 for the corpus setting)") from None
         raise ReportError(f"parameter {key} must be a {kind}, not {value!r}") from None
     return value
+
+
+def _setting_number(key: str, value: str) -> float:
+    """A corpus setting given to a notebook: checked as in pmanalytics.toml, or 0 for the corpus's own."""
+    with contextlib.suppress(ValueError):
+        if float(value) == 0:
+            return 0.0
+    return positive_number(key, value)
+
+
+def _finite(number: float) -> float:
+    if not math.isfinite(number):
+        raise ValueError(number)
+    return number
 
 
 def report_name(notebook: str, values: dict[str, Any]) -> str:
@@ -277,7 +313,16 @@ def report_name(notebook: str, values: dict[str, Any]) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:60] or "x"
+    """A file-name-safe form of `text`: its letters without accents, digits, `_` and `-`, other
+    characters as `-`. When that loses anything (`決済`, `a/b`, `a b`, a long name), a short
+    hash of the exact text follows a `~`, which no lossless slug holds: two values never
+    share a name."""
+    readable = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", readable).strip("-")[:60]
+    if slug == text:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slug}~{digest}"
 
 
 def _folder_name(period: Period) -> str:
@@ -343,7 +388,8 @@ def _readable(path: str | Path) -> None:
 
 
 def to_html(executed: Path, period: Period, notebook: str, lang: str) -> str:
-    """One self-contained page: outputs only, stderr dropped, plotly.js embedded once."""
+    """One self-contained page: outputs only (and the code too when the notebook's metadata says
+    `"pmanalytics": {"show_code": true}`), stderr dropped, plotly.js embedded once."""
     import nbformat
     from nbconvert import HTMLExporter
     from plotly.offline import get_plotlyjs
@@ -355,7 +401,8 @@ def to_html(executed: Path, period: Period, notebook: str, lang: str) -> str:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+    show_code = bool(document.metadata.get("pmanalytics", {}).get("show_code"))  # a guided notebook shows its code
+    exporter = HTMLExporter(template_name="basic", exclude_input=not show_code, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(document)
     title = _title(body) or f"{notebook} {period.label}"
@@ -376,10 +423,12 @@ def publish(target: Path, name: str, executed: Path, page: str, period: Period, 
     """Put the HTML and the executed notebook in place, each with an atomic rename."""
     html_path = target / f"{name}.html"
     notebook_path = target / f"{name}.ipynb"
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".html", dir=target)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(page)
-    _readable(temporary)
+    try:
+        temporary = _written_beside(html_path, page)
+    except OSError as exc:
+        executed.unlink(missing_ok=True)
+        raise ReportError(f"{html_path}: cannot be written ({exc.strerror or exc}); "
+                          "earlier reports are untouched") from None
     os.replace(executed, notebook_path)
     os.replace(temporary, html_path)
     (target / f"{name}.failed.ipynb").unlink(missing_ok=True)
@@ -390,6 +439,8 @@ def write_index(out: Path) -> Path:
     """`index.html` listing every report under `out` with its period, notebook and date."""
     rows = []
     for page in sorted(out.glob("*/*.html"), reverse=True):
+        if page.name.startswith(".") or page.parent.name.startswith("."):
+            continue  # a page being written, or one a failed write left
         stamp = dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         notebook = page.name.split(".")[0]
         link = html.escape(page.relative_to(out).as_posix(), quote=True)
@@ -407,9 +458,22 @@ def write_index(out: Path) -> Path:
         "</style></head><body><h1>Reliability reports</h1><table><thead><tr><th>Period</th><th>Report</th>"
         f"<th>Notebook</th><th>Generated</th></tr></thead><tbody>{body}</tbody></table></body></html>\n"
     )
-    handle, temporary = tempfile.mkstemp(prefix=".index.", suffix=".html", dir=out)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(content)
-    _readable(temporary)
-    os.replace(temporary, index)
+    try:
+        os.replace(_written_beside(index, content), index)
+    except OSError as exc:
+        raise ReportError(f"{index}: cannot be written ({exc.strerror or exc}); the reports themselves are in "
+                          f"{out}") from None
     return index
+
+
+def _written_beside(path: Path, text: str) -> Path:
+    """A hidden file beside `path` holding `text`, readable as reports are; removed if it cannot be written whole."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        _readable(temporary)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)

@@ -14,7 +14,13 @@
 
 CSV files have a header row, `,` separators and `"` quotes; NULL is an empty field and an
 empty string is `""` (DuckDB reads them back so with `allow_quoted_nulls=false`);
-timestamps are ISO 8601 in UTC (`2026-03-04 08:12:00+00`).
+timestamps are ISO 8601 in UTC (`2026-03-04 08:12:00+00`). A text cell that starts with
+`=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` in front, as OWASP recommends
+against CSV injection: a spreadsheet would otherwise run it as a formula (postmortem text
+is written by anyone). Parquet files hold every value as it is.
+
+The files are written into a temporary folder beside `out`, which becomes `out` at the
+end (`outfolder.staged`): an export that fails leaves `out` as it was.
 
 The database is opened read-only. The file path of `COPY … TO` is bound as a query
 parameter (DuckDB accepts one there), never pasted into the SQL; table names come from
@@ -23,6 +29,7 @@ the fixed list `TABLES`, and headline column names are made of `[a-z0-9_]` only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -36,14 +43,16 @@ import duckdb
 from pmanalytics import __version__
 from pmanalytics.corpus.vocabulary import OTHER_CATEGORY, ROOT_CAUSE_CATEGORIES
 from pmanalytics.database import SCHEMA_VERSION, TABLES, Database, open_database
-from pmanalytics.errors import PmanalyticsError
+from pmanalytics.errors import PeriodError, PmanalyticsError
 from pmanalytics.metrics import headline_figures, make_scope
 from pmanalytics.metrics.period import Period, quarter
+from pmanalytics.tools.outfolder import WriteFailed, staged
 
 FORMATS = ("parquet", "csv")
 HEADLINE = "headline_by_quarter"
 SCHEMA_FILE = "schema.json"
 COPY_OPTIONS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true, DELIMITER ',')"}
+FORMULA_START = r"^[=+\-@\t\r]"  # CSV text cells that a spreadsheet would run (OWASP), for DuckDB's regexp
 
 
 class ExportError(PmanalyticsError):
@@ -79,26 +88,23 @@ def export(
         raise ExportError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     target = Path(out)
     with open_database(db) as database:
-        _prepare_out(target, force)
-        files = [_copy_table(database, table, target, fmt) for table in TABLES]
-        schema = {table: _columns(database.con, f"SELECT * FROM {table}") for table in TABLES}
+        _check_out(target, force)
         rows, columns = headline_rows(database, now)
-        files.append(_write_headline(rows, columns, target, fmt))
-        schema[HEADLINE] = columns
-        meta = {key: database.setting(key) for key in ("timezone",)}
-    _write_schema(target, fmt, files, schema, meta)
+        with staged(target, ExportError) as folder:
+            files = [_copy_table(database, table, folder, fmt) for table in TABLES]
+            schema = {table: _columns(database.con, f"SELECT * FROM {table}") for table in TABLES}
+            files.append(_write_headline(rows, columns, folder, fmt))
+            schema[HEADLINE] = columns
+            meta = {key: database.setting(key) for key in ("timezone",)}
+            _write_schema(folder, fmt, files, schema, meta)
     return ExportResult(target, fmt, tuple(files), tuple(str(r["quarter"]) for r in rows))
 
 
-def _prepare_out(out: Path, force: bool) -> None:
+def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: is a file (give a new or empty folder)")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ExportError(f"{out}: folder is not empty (give a new or empty folder, or --force to write over it)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"{out}: cannot be created ({exc.strerror or exc})") from None
 
 
 def _copy_table(database: Database, table: str, out: Path, fmt: str) -> ExportedFile:
@@ -106,16 +112,27 @@ def _copy_table(database: Database, table: str, out: Path, fmt: str) -> Exported
     if table not in TABLES:
         raise ExportError(f"no table {table!r}")
     name = f"{table}.{fmt}"
-    _copy(database.con, f"SELECT * FROM {table}", out / name, fmt)
+    query = _csv_cells(database.con, table) if fmt == "csv" else f"SELECT * FROM {table}"
+    _copy(database.con, query, out / name, fmt)
     rows = database.con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return ExportedFile(name, table, int(rows[0]) if rows else 0)
+
+
+def _csv_cells(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """`SELECT` of every column of `table`, text that starts like a formula prefixed with `'`."""
+    cells = []
+    for column, kind in _columns(con, f"SELECT * FROM {table}").items():
+        name = '"' + column.replace('"', '""') + '"'
+        neutralised = f"CASE WHEN regexp_matches({name}, '{FORMULA_START}') THEN concat('''', {name}) ELSE {name} END"
+        cells.append(f"{neutralised} AS {name}" if kind == "VARCHAR" else name)
+    return f"SELECT {', '.join(cells)} FROM {table}"
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path, fmt: str) -> None:
     try:
         con.execute(f"COPY ({query}) TO ? {COPY_OPTIONS[fmt]}", [str(path)])
     except duckdb.Error as exc:
-        raise ExportError(f"{path}: cannot be written ({str(exc).splitlines()[0]})") from None
+        raise WriteFailed(path, str(exc).splitlines()[0]) from None
 
 
 def _columns(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, str]:
@@ -127,7 +144,10 @@ def _columns(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, str]:
 
 
 def quarters_present(database: Database) -> list[Period]:
-    """The quarters (in the corpus time zone) in which a postmortem or an incident started."""
+    """The quarters (in the corpus time zone) in which a postmortem or an incident started.
+
+    Quarters after 9999Q3 are left out: their figures would need instants past the year 9999.
+    """
     tz = database.setting("timezone") or "UTC"
     rows = database.con.execute(
         """
@@ -137,7 +157,11 @@ def quarters_present(database: Database) -> list[Period]:
         """,
         {"tz": tz},
     ).fetchall()
-    return [quarter(int(y), int(q)) for y, q in rows]
+    periods = []
+    for year, number in rows:
+        with contextlib.suppress(PeriodError):
+            periods.append(quarter(int(year), int(number)))
+    return periods
 
 
 def headline_rows(database: Database, now: dt.datetime | None = None) -> tuple[list[dict[str, Any]], dict[str, str]]:

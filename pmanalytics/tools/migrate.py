@@ -147,6 +147,7 @@ from pmanalytics.errors import PmanalyticsError
 from pmanalytics.ingest.discover import discover, link_escapes
 from pmanalytics.ingest.parse import MAX_FILE_BYTES
 from pmanalytics.tools import migrate_rules
+from pmanalytics.tools.outfolder import staged
 
 REPORT_MD = "_migration_report.md"
 REPORT_CSV = "_migration_report.csv"
@@ -287,13 +288,14 @@ def migrate(
     source, target = Path(src), Path(out)
     level = _severity_option(severity)
     files = discover(source)
-    _prepare_out(source, target, force)
+    _check_out(source, target, force)
     root = source.resolve()
-    outcomes = [_migrate_file(file, root, target, level) for file in files]
-    report = MigrationReport(source, target, tuple(outcomes))
-    if check:
-        _attach_check(report)
-    write_report(report)
+    with staged(target, MigrateError) as folder:  # OUT is written whole, or left as it was
+        outcomes = [_migrate_file(file, root, folder, level) for file in files]
+        report = MigrationReport(source, target, tuple(outcomes))
+        if check:
+            _attach_check(report, folder)
+        write_report(report, folder)
     return report
 
 
@@ -306,7 +308,7 @@ def _severity_option(written: str | None) -> str | None:
     return level
 
 
-def _prepare_out(source: Path, out: Path, force: bool) -> None:
+def _check_out(source: Path, out: Path, force: bool) -> None:
     src, target = source.resolve(), out.resolve()
     if target == src or target.is_relative_to(src) or src.is_relative_to(target):
         raise MigrateError(f"{out}: OUT must be outside SRC and not contain it (migrate never writes into SRC)")
@@ -314,10 +316,18 @@ def _prepare_out(source: Path, out: Path, force: bool) -> None:
         raise MigrateError(f"{out}: is a file (give a new or empty folder)")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise MigrateError(f"{out}: folder is not empty (give a new or empty folder, or --force to write over it)")
-    target.mkdir(parents=True, exist_ok=True)
 
 
 def _migrate_file(file: CorpusFile, root: Path, out: Path, level: str | None) -> FileOutcome:
+    """What to do with one file; what `load` would not open (a link to nothing or in a loop, a
+    named pipe, a file that cannot be read) is not read, with the loader's reason."""
+    try:
+        return _migrate_readable(file, root, out, level)
+    except Rejection as exc:
+        return FileOutcome(file.path, NOT_READ, f"{exc}; not copied")
+
+
+def _migrate_readable(file: CorpusFile, root: Path, out: Path, level: str | None) -> FileOutcome:
     destination = out / file.path
     if link_escapes(root, file):
         return FileOutcome(file.path, NOT_READ, "symbolic link to a file outside the corpus; not copied")
@@ -327,7 +337,10 @@ def _migrate_file(file: CorpusFile, root: Path, out: Path, level: str | None) ->
     if file.size_bytes > MAX_FILE_BYTES:
         _copy(file, destination)
         return FileOutcome(file.path, NOT_READ, "over the 10 MB limit of a postmortem; copied unchanged")
-    data = Path(file.absolute).read_bytes()
+    try:
+        data = Path(file.absolute).read_bytes()
+    except OSError as exc:
+        raise Rejection(f"cannot be read: {exc.strerror or exc} (check its permissions)") from None
     try:
         text = decode(data)
     except Rejection as exc:
@@ -345,20 +358,26 @@ def _migrate_file(file: CorpusFile, root: Path, out: Path, level: str | None) ->
 
 def _copy(file: CorpusFile, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file.absolute, destination)
+    try:
+        source = open(file.absolute, "rb")  # noqa: SIM115 - closed by the `with` below
+    except OSError as exc:  # the error of the source, not of OUT
+        raise Rejection(f"cannot be read: {exc.strerror or exc} (check its permissions)") from None
+    with source, open(destination, "wb") as copy:
+        shutil.copyfileobj(source, copy)
 
 
-def _attach_check(report: MigrationReport) -> None:
+def _attach_check(report: MigrationReport, folder: Path) -> None:
+    """`check` of the files written into `folder` (which becomes `report.out`)."""
     from pmanalytics.ingest.pipeline import check
 
-    result = check(report.out, workers=1)
+    result = check(folder, workers=1)
     errors: dict[str, str] = {}
     for problem in result.problems:
         if problem.level == "error":
             errors.setdefault(problem.path, problem.message)
     for item in report.files:
         is_postmortem = item.outcome in (MIGRATED, HAS_FRONT_MATTER, NOT_READ)
-        if is_postmortem and (report.out / item.path).is_file():
+        if is_postmortem and (folder / item.path).is_file():
             message = errors.get(item.path)
             item.check = f"rejected: {message}" if message else "loads"
 
@@ -1311,10 +1330,12 @@ def _quote(text: str) -> str:
 # --- the report -----------------------------------------------------------------------------------------
 
 
-def write_report(report: MigrationReport) -> None:
-    """`OUT/_migration_report.md` and `OUT/_migration_report.csv` (skipped and ignored by the loader)."""
-    (report.out / REPORT_MD).write_text(report_markdown(report), encoding="utf-8")
-    (report.out / REPORT_CSV).write_text(report_csv(report), encoding="utf-8", newline="")
+def write_report(report: MigrationReport, folder: Path | None = None) -> None:
+    """`OUT/_migration_report.md` and `OUT/_migration_report.csv` (skipped and ignored by the loader),
+    into `folder` when OUT is still being written there."""
+    where = folder or report.out
+    (where / REPORT_MD).write_text(report_markdown(report), encoding="utf-8")
+    (where / REPORT_CSV).write_text(report_csv(report), encoding="utf-8", newline="")
 
 
 def report_csv(report: MigrationReport) -> str:
