@@ -85,3 +85,15 @@ def build(root: Path, files: dict[str, str], name: str = "corpus") -> Path:
     db = root / f"{name}.duckdb"
     pm.load(corpus, db)
     return db
+
+
+def two_published_two_drafts() -> dict[str, str]:
+    """As of 2026-04-01 00:00: published 10 h and 60 h after resolution; drafts 100 h (03-27 20:00) and
+    200 h (03-23 16:00) old. Kaplan–Meier: at 10 h r = 4 → S = 3/4; at 60 h r = 3 → S = 3/4 · 2/3 = 1/2,
+    so the median with drafts is 60 h and 1 − S(72 h) = 50 %; published only: median 35 h, 100 %."""
+    return {"p1.md": postmortem("P1", started="2026-03-02T08:00:00Z", resolved="2026-03-02T10:00:00Z",
+                                published="2026-03-02T20:00:00Z"),
+            "p2.md": postmortem("P2", started="2026-03-10T08:00:00Z", resolved="2026-03-10T10:00:00Z",
+                                published="2026-03-12T22:00:00Z"),
+            "d1.md": postmortem("D1", started="2026-03-27T18:00:00Z", resolved="2026-03-27T20:00:00Z"),
+            "d2.md": postmortem("D2", started="2026-03-23T14:00:00Z", resolved="2026-03-23T16:00:00Z")}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from corpus_builder import build, postmortem
+from corpus_builder import build, two_published_two_drafts
 
 import pmanalytics as pm
 from pmanalytics.metrics import make_scope
@@ -241,12 +241,7 @@ def test_time_to_postmortem_card_and_sentence_show_one_number_drafts_counted(tmp
     # As of 2026-04-01 00:00: published 10 h and 60 h after resolution; drafts 100 h (03-27 20:00) and
     # 200 h (03-23 16:00) old. Kaplan–Meier: 10 h r = 4 -> S = 3/4; 60 h r = 3 -> S = 3/4 · 2/3 = 1/2 <= 0.5,
     # median 60 h = 2.5 days; within 72 h 1 − 1/2 = 50 %. Published only it would be 35 hours and 100 %.
-    files = {"p1.md": postmortem("P1", started="2026-03-02T08:00:00Z", resolved="2026-03-02T10:00:00Z",
-                                 published="2026-03-02T20:00:00Z"),
-             "p2.md": postmortem("P2", started="2026-03-10T08:00:00Z", resolved="2026-03-10T10:00:00Z",
-                                 published="2026-03-12T22:00:00Z"),
-             "d1.md": postmortem("D1", started="2026-03-27T18:00:00Z", resolved="2026-03-27T20:00:00Z"),
-             "d2.md": postmortem("D2", started="2026-03-23T14:00:00Z", resolved="2026-03-23T16:00:00Z")}
+    files = two_published_two_drafts()  # median with drafts 60 h, within 72 h 50 % (see there)
     with pm.open_database(build(tmp_path, files)) as db:
         report = Report(db, make_scope(db, "2026Q1", as_of="2026-04-01"), "en")
         cards = {card.split('class="pm-name">')[1].split("<")[0]: card for card in report._cards()}

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from corpus_builder import Action, build, postmortem
+from corpus_builder import Action, build, postmortem, two_published_two_drafts
 
 import pmanalytics as pm
 from pmanalytics.cli import cli
@@ -224,12 +224,7 @@ def test_time_to_postmortem_kpis_are_the_headline_figures_with_drafts(tmp_path: 
     # As of 2026-04-01: published 10 h and 60 h after resolution, drafts 100 h and 200 h old. Kaplan–Meier:
     # 10 h r = 4 -> S = 3/4; 60 h r = 3 -> S = 1/2: median 60 (published only: 35); 1 − S(72) = 0.5
     # (published only: 1.0). 4 units: too few to compare, but the values are those figures.
-    files = {"p1.md": postmortem("P1", started="2026-03-02T08:00:00Z", resolved="2026-03-02T10:00:00Z",
-                                 published="2026-03-02T20:00:00Z"),
-             "p2.md": postmortem("P2", started="2026-03-10T08:00:00Z", resolved="2026-03-10T10:00:00Z",
-                                 published="2026-03-12T22:00:00Z"),
-             "d1.md": postmortem("D1", started="2026-03-27T18:00:00Z", resolved="2026-03-27T20:00:00Z"),
-             "d2.md": postmortem("D2", started="2026-03-23T14:00:00Z", resolved="2026-03-23T16:00:00Z")}
+    files = two_published_two_drafts()  # median with drafts 60 h, within 72 h 50 % (see there)
     with pm.open_database(build(tmp_path, files)) as db:
         scope = make_scope(db, "2026Q1", as_of="2026-04-01")
         comparison = compare_quarters(db, scope, n_resamples=50)
