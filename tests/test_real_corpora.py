@@ -85,5 +85,5 @@ def test_dfds_is_rejected_file_by_file_saying_what_to_add(tmp_path: Path) -> Non
     assert report.rejected == len(markdown)
     assert {p.message for p in report.problems} == {
         "no front matter (start the file with a line '---', then the keys id, title, "
-        "severity, started_at and resolved_at, then a line '---')"
+        "severity and started_at (and resolved_at once the incident is closed), then a line '---')"
     }

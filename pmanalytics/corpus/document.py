@@ -30,8 +30,8 @@ MAX_FRONT_MATTER_VALUES = 100_000
 MAX_FRONT_MATTER_CHARS = 2 * MAX_FRONT_MATTER_BYTES
 MAX_FRONT_MATTER_DEPTH = 50
 FRONT_MATTER_HELP = (
-    "start the file with a line '---', then the keys id, title, severity, started_at and "
-    "resolved_at, then a line '---'"
+    "start the file with a line '---', then the keys id, title, severity and started_at "
+    "(and resolved_at once the incident is closed), then a line '---'"
 )
 # fence lines: `---` (or `...` to close), trailing spaces and tabs allowed
 _OPENING_FENCE = re.compile(r"---[ \t]*(?:\n|$)")
