@@ -21,6 +21,11 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Postmortems des incidents commencés en {period}, au {as_of}{filters}.",
     },
     "filters": {"en": " (filtered: {filters})", "fr": " (filtre : {filters})"},
+    "nothing_recurs": {
+        "en": "No incident of this period recurred: no earlier incident shares a service and a root-cause category.",
+        "fr": "Aucun incident de cette période ne s'est répété : aucun incident antérieur ne partage un service et "
+              "une catégorie de cause.",
+    },
     "no_data": {
         "en": "No data for this period: no postmortem or incident matches.",
         "fr": "Aucune donnée pour cette période : aucun postmortem ni incident ne correspond.",

@@ -594,7 +594,11 @@ class Report:
             return
         trend_scope = self.scope.with_period(_trailing_quarters(self.scope, 4))
         show_figure(charts.root_cause_trend(causes.root_causes_by_period(self.db, trend_scope), lang=self.lang))
-        show_figure(charts.top_recurring(causes.top_recurring(self.db, self.scope), lang=self.lang))
+        recurring = causes.top_recurring(self.db, self.scope)
+        if recurring.empty:  # an empty chart would look broken
+            paragraph(self._t("nothing_recurs"), "pm-note")
+        else:
+            show_figure(charts.top_recurring(recurring, lang=self.lang))
         heading(self._t("open_fix"), 3)
         self.table(self.open_fix_table(), "recurred_with_open_fix")
 
