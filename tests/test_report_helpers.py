@@ -255,3 +255,16 @@ def test_time_to_postmortem_card_and_sentence_show_one_number_drafts_counted(tmp
     assert sentence == ("2 of 4 postmortems are published; with open drafts counted as not yet published, "
                         "half are published within 2.5 days of resolution.")
     assert any("n = 4 postmortems, brouillons comptés comme non publiés" in card for card in french)
+
+
+@pytest.mark.parametrize(("hours", "en", "fr"), [
+    (1.96, "2 hours", "2\u00a0heures"),        # the plural follows the number shown, not 1.96
+    (0.999, "1 hour", "1\u00a0heure"),         # 59.94 minutes would show as "60 minutes"
+    (1.04, "1 hour", "1\u00a0heure"),
+    (0.99 / 60, "1 minute", "1 minute"),  # CLDR writes this one with a plain space
+    (47.99, "2 days", "2\u00a0jours"),         # 48 hours shown is past the switch to days
+    (122.05, "5.1 days", "5,1\u00a0jours"),
+])
+def test_durations_choose_unit_and_plural_on_the_number_shown(hours: float, en: str, fr: str) -> None:
+    # French keeps the number and its unit together with a no-break space
+    assert (fmt.duration_hours(hours, "en"), fmt.duration_hours(hours, "fr")) == (en, fr)

@@ -82,15 +82,20 @@ def duration_hours(hours: Any, lang: str) -> str:
     if is_missing(hours):
         return MISSING
     value = float(hours)
-    size = abs(value)
-    if size < 1:
-        unit, amount = "duration-minute", value * 60
-    elif size < 48:
-        unit, amount = "duration-hour", value
-    else:
-        unit, amount = "duration-day", value / 24
+    unit, amount = "duration-minute", _shown(value * 60)
+    if abs(amount) >= 60:  # units chosen on the number shown: 59.97 minutes read "1 hour", not "60 minutes"
+        unit, amount = "duration-hour", _shown(value)
+        if abs(amount) >= 48:
+            unit, amount = "duration-day", _shown(value / 24)
     pattern = "#,##0.#" if abs(amount) < 10 else "#,##0"
     return format_unit(amount, unit, length="long", format=pattern, locale=_locale(lang))
+
+
+def _shown(amount: float) -> float | int:
+    """`amount` as it will be written (one decimal under 10, none above): singular and plural are
+    chosen on that number, so 1.96 hours reads "2 hours", never "2 hour"."""
+    shown = round(amount, 1) if abs(amount) < 10 else float(round(amount))
+    return int(shown) if shown.is_integer() else shown
 
 
 def hours(value: Any, lang: str) -> str:
