@@ -25,8 +25,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "period", "Period", "Période",
         "A calendar quarter (2026Q1) of the moment customer impact began (`started_at`), in the "
         "corpus time zone. An incident belongs to the quarter in which it started.",
-        "Un trimestre civil (2026Q1) du début de l'impact client (`started_at`), dans le fuseau "
-        "horaire du corpus. Un incident appartient au trimestre où il a commencé.",
+        "Un trimestre civil (T1 2026, `2026Q1` pour `--period`) du début de l'impact client "
+        "(`started_at`), dans le fuseau horaire du corpus. Un incident appartient au trimestre où il a commencé.",
     ),
     Definition(
         "as_of", "As of", "À la date du",
@@ -142,7 +142,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         "'other'.",
         "Pour chaque catégorie, le nombre de postmortems de la période qui la citent (une fois par "
         "postmortem), et sa part des postmortems de la période. Les catégories inconnues et « erreur "
-        "humaine » comptent comme « other ».",
+        "humaine » comptent comme « autre ».",
     ),
     Definition(
         "recurrence", "Recurrence", "Récurrence",
@@ -151,7 +151,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Recurrence rate = recurring postmortems / postmortems. 'Recurred with a fix still open': some "
         "such earlier incident had an action neither cancelled nor done when the new one started.",
         "Un incident est récurrent quand un incident antérieur, commencé au plus 180 jours avant "
-        "(configurable), partage un de ses services et une de ses catégories de cause (« other » ne "
+        "(configurable), partage un de ses services et une de ses catégories de cause (« autre » ne "
         "correspond jamais). Taux de récurrence = postmortems récurrents / postmortems. « Récurrent "
         "avec un correctif encore ouvert » : un tel incident antérieur avait une action ni annulée ni "
         "faite au début du nouveau.",
@@ -166,8 +166,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "postmortem and within deadline are the figures counting drafts as not yet published. Verdict: "
         "'too few' under 10 incidents, postmortems or actions on either side (nothing is claimed); "
         "'noise' when the interval includes zero; otherwise better or worse.",
-        "L'écart avec le trimestre précédent pris au même âge (2026Q3 au 15 août, 45 jours après son "
-        "début, contre 2026Q2 au 16 mai), avec un intervalle à 95 % : l'intervalle de score de "
+        "L'écart avec le trimestre précédent pris au même âge (T3 2026 au 15 août, 45 jours après son "
+        "début, contre T2 2026 au 16 mai), avec un intervalle à 95 % : l'intervalle de score de "
         "Newcombe pour les taux, qui tient à 0 % et à 100 % (pour le taux d'actions faites, élargi "
         "car les actions d'un postmortem sont souvent faites ensemble ; pour la part dans le délai, "
         "sur la taille d'échantillon que vaut sa variance de Kaplan–Meier), un bootstrap sur les "
