@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hostile_corpus import build_hostile_corpus, remove_hostile_corpus
+from test_hostile import TINY  # one tiny good postmortem for the tests that need files, not content
 
 import pmanalytics as pm
 from pmanalytics.cli import cli
@@ -136,14 +137,6 @@ def test_check_reports_what_load_reports_on_the_hostile_corpus(hostile: Path, tm
 
 # --- nothing left behind --------------------------------------------------------------------
 
-TINY = """---
-id: PM-{n}
-title: Tiny {n}
-severity: S2
-started_at: 2026-01-05T10:00:00Z
-resolved_at: 2026-01-05T11:00:00Z
----
-"""
 
 
 @pytest.fixture

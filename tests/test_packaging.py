@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from click.testing import CliRunner
+from test_cli import GOOD  # the smallest postmortem that loads
 
 import pmanalytics.report
 from pmanalytics import extras
@@ -22,14 +23,6 @@ from pmanalytics.report.runner import ReportError, find_notebook, notebooks_fold
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-GOOD = """---
-id: PM-1
-title: Good one
-severity: S2
-started_at: 2026-01-05T10:00:00Z
-resolved_at: 2026-01-05T11:00:00Z
----
-"""
 
 
 def _own_notebook(path: Path) -> Path:
