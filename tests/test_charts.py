@@ -90,7 +90,7 @@ def test_time_to_postmortem_curve_default_deadline_and_title() -> None:
     assert fig.layout.xaxis.title.text == "hours since the incident was resolved"
     assert fig.layout.shapes[0].x0 == 72
     assert fig.layout.annotations[0].text == "deadline 72 h"
-    assert fig.layout.title.text == "Share of postmortems not yet published, by hours since resolution"
+    assert fig.layout.title.text == "Share of postmortems not yet published"
     custom = charts.time_to_postmortem_curve(curve, title="Q1 publication")
     assert custom.layout.title.text == "Q1 publication"
 
@@ -139,11 +139,14 @@ def test_duration_ecdf() -> None:
     fig = charts.duration_ecdf(durations)
     assert_titles(fig, "time since impact began (log scale)", "share of incidents")
     assert fig.layout.xaxis.type == "log"
-    # ticks read as durations, from a third of the shortest (5 min, so 1 min and up) to 3 times the longest
-    # (120 min, so up to 360 min)
-    assert list(fig.layout.xaxis.tickvals) == [1, 5, 15, 30, 60, 120, 240]
-    assert list(fig.layout.xaxis.ticktext) == ["1 minute", "5 minutes", "15 minutes", "30 minutes", "1 hour",
-                                               "2 hours", "4 hours"]
+    # the axis runs from 0.1 min (where the 0 is drawn) to 120 min: log10(1200) = 3.08 decades, 84 px each on a
+    # 260 px phone plot. 30 and 60 min would be 25 px apart, 5 and 15 min 40 px: the ticks that stay 48 px
+    # apart are 1, 10 and 60 min (84 and 66 px), with short labels, level
+    assert list(fig.layout.xaxis.tickvals) == [1, 10, 60]
+    assert list(fig.layout.xaxis.ticktext) == ["1 min", "10 min", "1 hr"]
+    assert fig.layout.xaxis.tickangle == 0
+    # a little room left of the first point: log10(0.1) - 0.15 .. log10(120) + 0.05
+    assert list(fig.layout.xaxis.range) == pytest.approx([-1.15, 2.1292], abs=1e-4)
     assert fig.layout.yaxis.tickformat == ".0%"
     # one line per stage, in the order the stages come
     assert names(fig) == ["detect", "resolve"]
@@ -158,6 +161,29 @@ def test_duration_ecdf() -> None:
     # a stage has the same colour in every chart, whatever came before it
     alone = charts.duration_ecdf(durations[durations["stage"] == "resolve"])
     assert alone.data[0].line.color == fig.data[1].line.color == style.stage_color("resolve")
+    # 5 to 120 minutes: log10(24) = 1.38 decades, 188 px each; 30 and 60 min are 57 px apart: every tick
+    short = charts.duration_ecdf(durations[durations["minutes"] > 0], lang="fr")
+    assert list(short.layout.xaxis.tickvals) == [5, 15, 30, 60, 120]
+    assert list(short.layout.xaxis.ticktext) == ["5\N{NO-BREAK SPACE}min", "15\N{NO-BREAK SPACE}min",
+                                                 "30\N{NO-BREAK SPACE}min", "1\N{NARROW NO-BREAK SPACE}h",
+                                                 "2\N{NARROW NO-BREAK SPACE}h"]
+
+
+@pytest.mark.parametrize(("low", "high", "ticks"), [
+    # 1 min to 30 days: 4.6 decades, 56 px each; even the sparsest set has 6 h and 1 day 34 px apart: it is taken
+    (1.0, 43200.0, [1, 10, 60, 360, 1440, 10080, 43200]),
+    # 20 min to 3 days: 2.3 decades, 111 px each; the densest set has 30 and 60 min 34 px apart, the middle
+    # one keeps 1 h, 4 h and 1 day 67 px apart or more
+    (20.0, 4320.0, [60, 240, 1440]),
+    # 2 to 3 min: the axis spans a decade at least (2 to 20 min, 260 px): 5 and 15 min are 124 px apart
+    (2.0, 3.0, [5, 15]),
+    # beyond 90 days no tick lies inside: the one nearest to the start
+    (200_000.0, 300_000.0, [129600]),
+])
+def test_duration_ticks_stay_apart_on_a_phone(low: float, high: float, ticks: list[int]) -> None:
+    values, labels = style.duration_ticks(low, high, "en")
+    assert values == ticks
+    assert len(labels) == len(values)
 
 
 # --- follow-through ----------------------------------------------------------------------------------------
@@ -177,20 +203,29 @@ def test_completion_at_ages() -> None:
     assert_titles(fig, "quarter of the incident", "share of actions done")
     assert fig.layout.yaxis.tickformat == ".0%"
     assert names(fig) == ["within 30 days", "within 90 days"]
-    assert values(fig.data[0].x) == ["2025Q4", "2026Q1"]
+    # quarters as the cards write them
+    assert values(fig.data[0].x) == ["Q4 2025", "Q1 2026"]
     assert values(fig.data[0].y) == pytest.approx([1 / 3, 0.5])
     # each point says how many actions it is over
     assert values(fig.data[0].text) == ["n = 3", "n = 4"]
-    assert values(fig.data[0].hovertext) == ["2025Q4: 1 of 3 actions done within 30 days",
-                                             "2026Q1: 2 of 4 actions done within 30 days"]
+    assert values(fig.data[0].hovertext) == ["Q4 2025: 1 of 3 actions done within 30 days",
+                                             "Q1 2026: 2 of 4 actions done within 30 days"]
     # a cohort too young for 90 days has no point there (not 0 %, and not its one old action)
-    assert values(fig.data[1].x) == ["2025Q4"]
+    assert values(fig.data[1].x) == ["Q4 2025"]
     assert values(fig.data[1].y) == pytest.approx([2 / 3])
     # the number of actions is written once per cohort, under its first point
     assert fig.data[1].text is None
-    assert values(fig.data[1].hovertext) == ["2025Q4: 2 of 3 actions done within 90 days"]
+    assert values(fig.data[1].hovertext) == ["Q4 2025: 2 of 3 actions done within 90 days"]
     # the young cohort keeps its place on the axis, in time order
-    assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1"]
+    assert list(fig.layout.xaxis.categoryarray) == ["Q4 2025", "Q1 2026"]
+    # half a quarter of room each side, for the labels of the end points
+    assert list(fig.layout.xaxis.range) == [-0.5, 1.5]
+    # a cohort too young for any age (2026Q2) keeps its place in the order, but the axis ends before it
+    young = pd.concat([frame, pd.DataFrame({"cohort": ["2026Q2"], "age_days": [30], "actions": [2], "eligible": [0],
+                                            "done_within": [0], "share": [None]})])
+    shown = charts.completion_at_ages(young)
+    assert list(shown.layout.xaxis.categoryarray) == ["Q4 2025", "Q1 2026", "Q2 2026"]
+    assert list(shown.layout.xaxis.range) == [-0.5, 1.5]
 
 
 def test_backlog() -> None:
@@ -231,18 +266,21 @@ def test_root_cause_trend_is_a_heatmap_in_time_order() -> None:
     assert_titles(fig, "quarter", "")
     assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
     heat = fig.data[0]
-    assert values(heat.x) == ["2025Q4", "2026Q1"]
-    assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1"]
+    assert values(heat.x) == ["Q4 2025", "Q1 2026"]
+    assert list(fig.layout.xaxis.categoryarray) == ["Q4 2025", "Q1 2026"]
     # rows: the categories of docs/corpus.md 1.2 in their order, then other, then the corpus's own
     assert values(heat.y) == ["config", "other", SCRIPT_SHOWN]
     assert fig.layout.yaxis.autorange == "reversed"  # the first row on top
     # a category not cited in a quarter is at 0 there
     assert [v for row in heat.z for v in row] == pytest.approx([1.0, 1 / 3, 0.0, 1 / 6, 0.0, 1 / 6])
     assert [list(row) for row in heat.text] == [["1", "2"], ["0", "1"], ["0", "1"]]
-    assert heat.hovertext[0][1] == "config, 2026Q1: 2 of 6 postmortems"
-    assert heat.hovertext[2][0] == f"{SCRIPT_SHOWN}, 2025Q4: 0 of 1 postmortems"
+    assert heat.hovertext[0][1] == "config, Q1 2026: 2 of 6 postmortems"
+    assert heat.hovertext[2][0] == f"{SCRIPT_SHOWN}, Q4 2025: 0 of 1 postmortems"
     assert heat.colorbar.title.text == "share of postmortems citing it"
     assert heat.colorbar.tickformat == ".0%"
+    # the colour bar lies under the plot, its title above it: beside the plot, a phone would cut the title
+    assert heat.colorbar.orientation == "h" and heat.colorbar.title.side == "top"
+    assert heat.colorbar.yanchor == "top" and heat.colorbar.y < 0
     # 13 categories stay readable: the chart grows with its rows
     many = pd.DataFrame({"period": ["2026Q1"] * 13, "category": [f"c{i}" for i in range(13)],
                          "postmortems": [1] * 13, "period_postmortems": [13] * 13, "share": [1 / 13] * 13})
@@ -315,9 +353,9 @@ def test_incident_volume() -> None:
     assert fig.layout.barmode == "stack"
     assert names(fig) == ["S1", "S2", "S3"]
     by_name = {trace.name: trace for trace in fig.data}
-    assert values(by_name["S1"].x) == ["2025Q4", "2026Q1"] and values(by_name["S1"].y) == [1, 2]
-    assert values(by_name["S2"].x) == ["2026Q1"] and values(by_name["S2"].y) == [3]
-    assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1"]
+    assert values(by_name["S1"].x) == ["Q4 2025", "Q1 2026"] and values(by_name["S1"].y) == [1, 2]
+    assert values(by_name["S2"].x) == ["Q1 2026"] and values(by_name["S2"].y) == [3]
+    assert list(fig.layout.xaxis.categoryarray) == ["Q4 2025", "Q1 2026"]
     assert [trace.marker.color for trace in fig.data] == [style.SEVERITY_COLORS[s] for s in ("S1", "S2", "S3")]
     # 5 incidents in each quarter at most: a tick per incident
     assert fig.layout.yaxis.tickformat == ",d" and fig.layout.yaxis.dtick == 1
@@ -337,8 +375,12 @@ def test_time_to_resolve_by_service() -> None:
     assert values(fig.data[0].y) == ["api (n = 4)", f"{SCRIPT_SHOWN} (n = 1)"]
     assert values(fig.data[0].x) == pytest.approx([3.0, 0.75])
     assert values(fig.data[1].x) == pytest.approx([72.0, 0.75])
-    assert values(fig.data[0].text) == ["3 hours", "45 minutes"]
-    assert values(fig.data[1].text) == ["3 days", "45 minutes"]
+    # bar labels short, so that they fit beside the bars on a phone; the hover says it in full
+    assert values(fig.data[0].text) == ["3 hr", "45 min"]
+    assert values(fig.data[1].text) == ["3 days", "45 min"]
+    # room right of the longest bar (72 h) for its label: the axis runs to 72 × 1.2 hours
+    assert list(fig.layout.xaxis.range) == pytest.approx([0, 86.4])
+    assert fig.layout.margin.r == charts.BAR_LABEL_ROOM
     assert values(fig.data[0].hovertext)[1] == f"{SCRIPT_SHOWN}: median 45 minutes, p90 45 minutes (n = 1)"
     assert fig.layout.yaxis.autorange == "reversed"  # the frame's first row on top
     longer = charts.time_to_resolve_by_service(frame.assign(p90_minutes=[4321.0, 45.0]))
@@ -450,6 +492,19 @@ def test_every_chart_draws_an_empty_frame(name: str, columns: dict[str, Any], ar
     assert all(len(values(trace.y if trace.y is not None else [])) == 0 for trace in fig.data)
     # every chart takes the width of the page
     assert fig.layout.autosize is True and fig.layout.width is None
+
+
+# plotly never wraps a title: 42 characters of 17 px text are about 330 px, what a 390 px phone leaves a chart
+TITLE_CHARS = 42
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize(("name", "columns", "args"), [row for row in EMPTY if not row[2]],
+                         ids=[name for name, _, args in EMPTY if not args])
+def test_every_chart_title_fits_a_phone(name: str, columns: dict[str, Any], args: tuple[Any, ...], lang: str) -> None:
+    title = getattr(charts, name)(pd.DataFrame(columns), lang=lang).layout.title.text
+    # one more for French's narrow no-break space before a colon ("Délais : détection, …")
+    assert len(title.replace("\N{NARROW NO-BREAK SPACE}", "")) <= TITLE_CHARS, title
 
 
 def test_every_chart_is_tested() -> None:

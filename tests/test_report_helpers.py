@@ -24,7 +24,7 @@ from pmanalytics.report.attention import (
     overdue_facts,
 )
 from pmanalytics.report.comparison import comparisons, points
-from pmanalytics.report.i18n import category_name, chart_plural, plural, text, value_name
+from pmanalytics.report.i18n import category_name, chart_plural, plural, rejection_reason, text, value_name
 from pmanalytics.report.page import Report, fill_link
 
 NBSP, NNBSP = "\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}"
@@ -75,6 +75,29 @@ def test_french_names_of_stored_values() -> None:
     assert category_name("automation", "fr") == "automation"  # the corpus's own category, as written
     assert value_name("status", "in_progress", "fr") == "en cours"
     assert value_name("team", "(other owner)", "fr") == "(autre responsable)"
+
+
+@pytest.mark.parametrize(("message", "en", "fr"), [
+    ("severity 'huge' not understood (write S1, S2, S3 or S4; SEV-1, Sev 1, P1 or 1 also work)",
+     "severity not understood", "sévérité non reconnue"),
+    ("front matter never closed (add a line '---' below line 20, the last key)",
+     "front matter never closed", "en-tête jamais refermé"),
+    ("front matter is not valid YAML: a tab: indent with spaces",
+     "front matter is not valid YAML", "en-tête illisible (YAML non valide)"),
+    ("detected_at: 'yesterday' is not an ISO 8601 timestamp (write e.g. 2026-03-04T09:12:00+01:00)",
+     "detected_at is not an ISO 8601 timestamp", f"detected_at{NNBSP}: horodatage illisible (ISO 8601 attendu)"),
+    ("missing required keys id, title (add them to the front matter)",
+     "missing required keys id, title", f"clés obligatoires manquantes{NNBSP}: id, title"),
+    ("file of 20.0 MB is over the 10 MB limit", "file over the 10 MB limit", "fichier de plus de 10 Mo"),
+    ("incident row: 'x' is not a date (write e.g. 2026-03-04)", "incident row not understood",
+     "ligne d'incident illisible"),
+    # a reason no pattern knows: as `check` writes it in English; never English in French
+    ("the moon is in the way (move it)", "the moon is in the way",
+     "refusé au chargement (la raison est donnée par pmanalytics check)"),
+])
+def test_why_a_file_was_rejected_in_each_language(message: str, en: str, fr: str) -> None:
+    assert rejection_reason(message, "en") == en
+    assert rejection_reason(message, "fr") == fr
 
 
 def test_french_punctuation_does_not_start_a_line() -> None:

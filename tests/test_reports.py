@@ -57,6 +57,17 @@ Checkout failed for 60 minutes. The on-call engineer forgot to check the dashboa
 |---|---|---|---|---|
 | A-1 | {HOSTILE_ACTION} | payments | 2026-08-20 | open |
 """
+# each file is rejected at load for one reason, on the line given; pm-one.md (ONE) loads
+NO_FRONT_MATTER = "# Outage of the search cluster\n\n## Timeline\n\n- 09:00 — alert\n"
+NO_TITLE = "---\nid: PM-MISS\nseverity: S2\nstarted_at: 2026-08-12T09:00:00Z\n---\n\n## Timeline\n\n- 09:00 — alert\n"
+REJECTED = {
+    "a-no-front.md": NO_FRONT_MATTER,  # line 1
+    "b-severity.md": ONE.replace("PM-ONE", "PM-SEV").replace("severity: S1", "severity: huge"),  # line 4
+    "c-started.md": ONE.replace("PM-ONE", "PM-TS").replace("started_at: 2026-08-10T09:00:00Z",
+                                                            "started_at: yesterday"),  # line 8
+    "d-missing.md": NO_TITLE,  # line 1: a missing key has no line of its own
+    "z-duplicate.md": ONE,  # line 1: the id of pm-one.md, which comes first in path order
+}
 SAMPLE_TEAM = "payments"  # a team of the sample: filtered to it, some series of a chart miss some quarters
 BROWSER_REPORTS = [("sample", "quarterly_reliability"), ("sample", "quarterly_reliability.fr"),
                    ("sample", "service_review"), ("sample", "service_review.fr")]
@@ -70,12 +81,16 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("corpora")
-    empty, one = root / "empty", root / "one"
-    empty.mkdir()
-    one.mkdir()
-    (one / "pm-one.md").write_text(ONE, encoding="utf-8")
+    empty, one, rejects = root / "empty", root / "one", root / "rejects"
+    for folder in (empty, one, rejects):
+        folder.mkdir()
+    for folder in (one, rejects):
+        (folder / "pm-one.md").write_text(ONE, encoding="utf-8")
+    for name, content in REJECTED.items():
+        (rejects / name).write_text(content, encoding="utf-8")
+    (rejects / "e-wide.md").write_text(ONE.replace("PM-ONE", "PM-WIDE"), encoding="utf-16")  # line 1
     paths = {}
-    for name, corpus in (("sample", SAMPLE), ("empty", empty), ("one", one)):
+    for name, corpus in (("sample", SAMPLE), ("empty", empty), ("one", one), ("rejects", rejects)):
         paths[name] = root / f"{name}.duckdb"
         pm.load(corpus, paths[name])
     return paths
@@ -89,6 +104,9 @@ def reports(databases: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
         for notebook in available_notebooks():
             result = run_report(notebook, period="2026Q3", db=db, out=out / corpus)
             made[(corpus, notebook)] = result.html_path
+    made[("rejects", "quarterly_reliability.fr")] = run_report(
+        "quarterly_reliability", period="2026Q3", db=databases["rejects"], out=out / "rejects",
+        parameters={"lang": "fr"}).html_path
     for name, notebook, parameters in (
         ("quarterly_reliability.fr", "quarterly_reliability", {"lang": "fr"}),
         ("service_review.fr", "service_review", {"lang": "fr"}),
@@ -195,7 +213,10 @@ def test_french_charts_show_no_english_word(reports: dict[tuple[str, str], Path]
         assert any(french in t for t in texts), french
     # a decimal comma ("1,6 heure", never "1.6"); the x of a time axis is an ISO timestamp, not shown as such
     assert not [t for t in texts if re.search(r"\d\.\d", t) and not re.match(r"\d{4}-\d\d-\d\dT", t)]
-    assert {"deployment", "2026Q3", "open"} <= chart_texts(reports[("sample", "quarterly_reliability")])
+    # English charts write quarters as the cards and sentences do: Q3 2026, never 2026Q3
+    english = chart_texts(reports[("sample", "quarterly_reliability")])
+    assert {"deployment", "Q3 2026", "open"} <= english
+    assert not [text for text in english if re.search(r"\b20\d\dQ[1-4]\b", text)]
 
 
 def english_chart_words(texts: set[str]) -> list[tuple[str, str]]:
@@ -416,11 +437,66 @@ def test_french_report_names_categories_and_statuses_in_french(reports: dict[tup
                 index = header.index(name)
                 values = {part for row in table[1:] for part in row[index].split(", ")}
                 assert not values & words, (name, values & words)
+                assert not [row[index] for row in table[1:] if ENGLISH_LOADER_WORDS.search(row[index])], name
                 checked += 1
-    assert checked >= 4
+    assert checked >= 5  # the rejected files of the sample have a "Raison" too
     text = " ".join(page.text)
     assert "within noise" not in text and "too few to compare" not in text
     assert "dans le bruit" in text and "T2 2026" in text
+    assert not ENGLISH_LOADER_WORDS.search(text), ENGLISH_LOADER_WORDS.findall(text)
+    # why each file was rejected, in French, with its file and line (the "rejects" corpus)
+    rejected = seen(reports[("rejects", "quarterly_reliability.fr")])
+    assert rejected_table(rejected) == [
+        ["a-no-front.md", "1", "aucun en-tête de métadonnées"],
+        ["b-severity.md", "4", "sévérité non reconnue"],
+        ["c-started.md", "8", f"started_at{NNBSP}: horodatage illisible (ISO 8601 attendu)"],
+        ["d-missing.md", "1", f"clé obligatoire manquante{NNBSP}: title"],
+        ["e-wide.md", "1", "texte en UTF-16, pas en UTF-8"],
+        ["z-duplicate.md", "1", "identifiant en double"],
+    ]
+    rejected_text = " ".join(rejected.text)
+    assert not ENGLISH_LOADER_WORDS.search(rejected_text), ENGLISH_LOADER_WORDS.findall(rejected_text)
+    assert "pmanalytics check donne le message complet" in " ".join(rejected_text.split())
+
+
+NNBSP = "\N{NARROW NO-BREAK SPACE}"
+# the words of the loader's English messages ("severity 'huge' not understood (write S1, …)") and reasons
+ENGLISH_LOADER_WORDS = re.compile(r"\b(front matter|not understood|never closed|not valid|missing required|"
+                                  r"duplicate id|ISO 8601 timestamp|UTF-16 text|write S1|already used by)\b")
+
+
+def rejected_table(page: _Text) -> list[list[str]]:
+    """The rows of the table of files rejected at load (its header: file, line, reason)."""
+    found = [table for table in page.tables if table and table[0] in (["File", "Line", "Reason"],
+                                                                       ["Fichier", "Ligne", "Raison"])]
+    assert len(found) == 1
+    return found[0][1:]
+
+
+def test_english_report_gives_the_reason_of_each_rejected_file(reports: dict[tuple[str, str], Path]) -> None:
+    """The reason `pmanalytics check` groups the file under, not the whole message with its fix."""
+    page = seen(reports[("rejects", "quarterly_reliability")])
+    assert rejected_table(page) == [
+        ["a-no-front.md", "1", "no front matter"],
+        ["b-severity.md", "4", "severity not understood"],
+        ["c-started.md", "8", "started_at is not an ISO 8601 timestamp"],
+        ["d-missing.md", "1", "missing required key title"],
+        ["e-wide.md", "1", "UTF-16 text, not UTF-8"],
+        ["z-duplicate.md", "1", "duplicate id"],
+    ]
+    assert "pmanalytics check gives each file's full message" in " ".join(" ".join(page.text).split())
+
+
+def test_ids_and_names_are_never_broken_across_lines(reports: dict[tuple[str, str], Path]) -> None:
+    """PM-2026-0084 stays on one line in a narrow column (a phone), and so does checkout-api."""
+    page = reports[("sample", "quarterly_reliability")].read_text(encoding="utf-8")
+    assert re.search(r'<td><span class="pm-whole">PM-2026-\d{4}</span></td>', page)
+    # a list wraps between its ids and names, never inside one
+    assert re.search(r'<td><span class="pm-whole">PM-2026-\d{4}</span>, <span class="pm-whole">PM-2026-\d{4}</span>',
+                     page)
+    assert '<span class="pm-whole">checkout-api</span>, <span class="pm-whole">gateway</span>' in page
+    assert re.search(r'<td class="?pm-nowrap"?>PM-2026-\d{4}#\d+</td>', page)  # an action id
+    assert ".pm-table td.pm-nowrap, .pm-whole { white-space: nowrap; }" in page
 
 
 def test_needs_attention_comes_first_and_names_what_and_where(reports: dict[tuple[str, str], Path]) -> None:

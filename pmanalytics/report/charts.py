@@ -16,6 +16,7 @@ title, axis labels and units, in English or French (`lang`). Rules every chart k
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -26,7 +27,7 @@ from babel.dates import format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from pmanalytics.metrics.groups import GROUP_COLUMNS
-from pmanalytics.report.formatting import count, date, duration_minutes, number, rate
+from pmanalytics.report.formatting import count, date, duration_minutes, duration_short, number, quarter, rate
 from pmanalytics.report.i18n import CHARTS, category_name, chart_plural, chart_text, language
 from pmanalytics.report.style import (
     DEADLINE_COLOR,
@@ -41,8 +42,11 @@ from pmanalytics.report.style import (
 )
 
 BAR_COLOR = "#1f77b4"
+BAR_LABEL_ROOM = 50  # pixels right of the plot for the label of a bar that reaches its end ("2,5 j")
 _QUARTER = re.compile(r"^(\d+)Q([1-4])$")
 MONTH_TICKS = 4  # at most this many month labels on a time axis, so that they fit on a phone
+TOP_MARGIN, BOTTOM_MARGIN = 60, 50  # pixels around the plot area, before plotly adds room for a legend
+BELOW_AXIS_TITLE = 62  # pixels from the plot's bottom edge to below the x axis title (ticks, then title)
 
 
 def _stage_name(stage: str, lang: str) -> str:
@@ -60,11 +64,9 @@ def _quarters(labels: Iterable[Any]) -> list[str]:
 
 
 def _quarter_name(label: Any, lang: str) -> str:
-    """A quarter as the chart shows it (2026Q3 / T3 2026); any other label as written."""
-    match = _QUARTER.match(str(label))
-    if match is None:
-        return safe(label)
-    return chart_text("quarter", lang, year=match.group(1), quarter=match.group(2))
+    """A quarter as the cards and sentences write it (`formatting.quarter`: Q3 2026 / T3 2026); any
+    other label as written."""
+    return safe(quarter(str(label), lang))
 
 
 def _category_name(category: Any, lang: str) -> str:
@@ -83,19 +85,35 @@ def _group_column(frame: pd.DataFrame) -> pd.Series:
     raise ValueError(f"no group column (one of {', '.join(GROUP_COLUMNS)}) in {list(frame.columns)}")
 
 
+def _group_labels(keys: pd.Series, lang: str) -> list[str]:
+    """The labels of a figure's groups, quarters written as everywhere else in the report (Q3 2026)."""
+    if keys.name == "quarter":
+        return [_quarter_name(key, lang) for key in keys]
+    return [safe(key) for key in keys]
+
+
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, lang: str, height: int = 420) -> go.Figure:
-    """Titles, the template, and the decimal and group signs of `lang` for the numbers plotly writes."""
+def _layout(fig: go.Figure, title: str, x: str, y: str, lang: str, height: int = 420, right: int = 20) -> go.Figure:
+    """Titles, the template, and the decimal and group signs of `lang` for the numbers plotly writes.
+
+    The legend hangs from a fixed distance below the plot, under the x axis title: on a phone it wraps
+    onto more lines downwards (plotly makes room for it), never up over the axis title."""
     locale = language(lang)
     fig.update_layout(
         title={"text": safe(title)}, xaxis_title=x, yaxis_title=y, template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.2},
+        margin={"l": 60, "r": right, "t": TOP_MARGIN, "b": BOTTOM_MARGIN},
+        legend={"orientation": "h", "y": _below_plot(height), "yanchor": "top"},
         height=height, autosize=True, separators=get_decimal_symbol(locale) + get_group_symbol(locale),
     )
     return fig
+
+
+def _below_plot(height: int, pixels: int = BELOW_AXIS_TITLE) -> float:
+    """`pixels` below the plot area of a chart `height` pixels high, in the plot's own units."""
+    return -pixels / (height - TOP_MARGIN - BOTTOM_MARGIN)
 
 
 def _rate_ticks(top: float, lang: str) -> dict[str, Any]:
@@ -159,7 +177,7 @@ def time_to_postmortem_curve(curve: pd.DataFrame, deadline_hours: float = 72.0, 
 def quantiles_by_group(frame: pd.DataFrame, median: str, p90: str, unit: str, title: str,
                        lang: str = "en") -> go.Figure:
     """Median and p90 bars per group (any figure with those two columns), groups in the frame's order."""
-    groups = [safe(key) for key in _group_column(frame)]
+    groups = _group_labels(_group_column(frame), lang)
     fig = go.Figure()
     fig.add_trace(go.Bar(x=groups, y=frame[median], name=chart_text("median", lang)))
     fig.add_trace(go.Bar(x=groups, y=frame[p90], name=chart_text("p90", lang)))
@@ -171,7 +189,8 @@ def quantiles_by_group(frame: pd.DataFrame, median: str, p90: str, unit: str, ti
 def duration_ecdf(durations: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
     """ECDF per stage on a log scale (columns stage, minutes): distributions, not means.
 
-    Ticks read as durations (`30 min`, `4 h`, `2 d`); a duration of 0 is drawn at 0.1 minute."""
+    Ticks read as short durations (`10 min`, `6 hr`, `7 days`), few enough to stay level on a phone;
+    a duration of 0 is drawn at 0.1 minute."""
     fig = go.Figure()
     for stage, rows in durations.groupby("stage", sort=False):
         values = rows["minutes"].sort_values().to_numpy()
@@ -183,9 +202,11 @@ def duration_ecdf(durations: pd.DataFrame, title: str | None = None, lang: str =
                                                                                                strict=True)],
             hoverinfo="text+name"))
     known = durations["minutes"].dropna()
-    low, high = (max(float(known.min()), 1.0), float(known.max())) if len(known) else (1.0, 1440.0)
+    low, high = (max(float(known.min()), 0.1), float(known.max())) if len(known) else (1.0, 1440.0)
     ticks, labels = duration_ticks(low, high, lang)
-    fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=labels)
+    # a little room left of the first tick, whose label would touch the y axis' "0%"
+    fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=labels, tickangle=0,
+                     range=[math.log10(low) - 0.15, math.log10(max(high, low * 10)) + 0.05])
     _rate_axis(fig, 1.02, lang)
     return _layout(fig, title or chart_text("ecdf_title", lang), chart_text("ecdf_x", lang),
                    chart_text("ecdf_y", lang), lang)
@@ -210,6 +231,9 @@ def completion_at_ages(frame: pd.DataFrame, title: str | None = None, lang: str 
                        for c, d, n in zip(rows["cohort"], rows["done_within"], rows["actions"], strict=True)],
             hoverinfo="text"))
     _quarter_axis(fig, cohorts, lang)
+    if len(judged):  # to the youngest cohort with a point; half a quarter each side for an end point's "n = 132"
+        youngest = max(cohorts.index(str(c)) for c in judged["cohort"])
+        fig.update_xaxes(range=[-0.5, youngest + 0.5])
     _rate_axis(fig, 1.08, lang)
     return _layout(fig, title or chart_text("ages_title", lang), chart_text("ages_x", lang),
                    chart_text("ages_y", lang), lang)
@@ -240,6 +264,7 @@ def root_cause_trend(frame: pd.DataFrame, title: str | None = None, lang: str = 
     a quarter of the frame is at 0 there; each cell is labelled with its count."""
     quarters = _quarters(frame["period"])
     categories = sorted({str(c) for c in frame["category"]}, key=category_rank)
+    height = max(320, 120 + 30 * len(categories))
     cells = {(str(r["category"]), str(r["period"])): r for r in frame.to_dict("records")}
     totals = {str(r["period"]): r["period_postmortems"] for r in frame.to_dict("records")}
     z, text, hover = [], [], []
@@ -255,11 +280,18 @@ def root_cause_trend(frame: pd.DataFrame, title: str | None = None, lang: str = 
     fig = go.Figure(go.Heatmap(
         x=[_quarter_name(q, lang) for q in quarters], y=[_category_name(c, lang) for c in categories], z=z,
         text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text", colorscale="Blues", zmin=0,
-        colorbar={"title": {"text": chart_text("trend_y", lang)}, **_rate_ticks(top, lang)}, xgap=2, ygap=2))
+        colorbar=_colour_bar_below(chart_text("trend_y", lang), height, _rate_ticks(top, lang)), xgap=2, ygap=2))
     _quarter_axis(fig, quarters, lang)
     fig.update_yaxes(type="category", autorange="reversed")
     return _layout(fig, title or chart_text("trend_title", lang), chart_text("trend_x", lang), "", lang,
-                   height=max(320, 120 + 30 * len(categories)))
+                   height=height)
+
+
+def _colour_bar_below(title: str, height: int, ticks: dict[str, Any]) -> dict[str, Any]:
+    """A horizontal colour bar under the x axis title, its title above it: beside the plot, a vertical
+    bar and its title would take a third of a phone's width, and the title would be cut."""
+    return {"orientation": "h", "title": {"text": title, "side": "top"}, "x": 0.5, "xanchor": "center",
+            "y": _below_plot(height), "yanchor": "top", "len": 1.0, "thickness": 12, **ticks}
 
 
 def top_recurring(frame: pd.DataFrame, title: str | None = None, lang: str = "en") -> go.Figure:
@@ -279,7 +311,7 @@ def coverage(frame: pd.DataFrame, title: str | None = None, lang: str = "en") ->
 
     A bar at 0 keeps its label ("0 / 2"); a group with nothing required has no bar and says so."""
     keys = _group_column(frame)
-    groups = [safe(key) for key in keys]
+    groups = _group_labels(keys, lang)
     fig = go.Figure(go.Bar(
         x=groups, y=frame["coverage"], textposition="outside", cliponaxis=False,
         text=[f"{count(c, lang)} / {count(r, lang)}" if r else chart_text("none_required", lang)
@@ -324,10 +356,13 @@ def time_to_resolve_by_service(frame: pd.DataFrame, title: str | None = None, la
     fig = go.Figure()
     for column, name in (("median_minutes", "median"), ("p90_minutes", "p90")):
         fig.add_trace(go.Bar(x=frame[column] / per_unit, y=labels, orientation="h", name=chart_text(name, lang),
-                             text=[duration_minutes(v, lang) for v in frame[column]], textposition="outside",
+                             text=[duration_short(v, lang) for v in frame[column]], textposition="outside",
                              cliponaxis=False, hovertext=hover, hoverinfo="text"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
+    longest = float(frame["p90_minutes"].max()) if len(frame) else 0.0
+    if longest > 0:  # (not NaN) room right of the longest bar for its label, however narrow the plot
+        fig.update_xaxes(range=[0, longest / per_unit * 1.2])
     return _layout(fig, title or chart_text("resolve_title", lang),
                    f"{chart_text('resolve_x', lang)} ({chart_text(unit, lang)})", "", lang,
-                   height=max(320, 120 + 40 * len(labels)))
+                   height=max(320, 120 + 40 * len(labels)), right=BAR_LABEL_ROOM)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -79,6 +79,16 @@ def points(value: Any, lang: str) -> str:
 
 def duration_hours(hours: Any, lang: str) -> str:
     """A duration given in hours, in minutes, hours or days by magnitude: 45 minutes, 5.5 hours, 37 days."""
+    return _duration(hours, lang, "long")
+
+
+def duration_short(minutes: Any, lang: str) -> str:
+    """A duration given in minutes, abbreviated for a chart's ticks and bar labels, where room is short
+    on a phone: 45 min, 5.5 hr, 37 days / 45 min, 5,5 h, 37 j (units chosen as in `duration_hours`)."""
+    return MISSING if is_missing(minutes) else _duration(float(minutes) / 60, lang, "short")
+
+
+def _duration(hours: Any, lang: str, length: Literal["short", "long"]) -> str:
     if is_missing(hours):
         return MISSING
     value = float(hours)
@@ -88,7 +98,7 @@ def duration_hours(hours: Any, lang: str) -> str:
         if abs(amount) >= 48:
             unit, amount = "duration-day", _shown(value / 24)
     pattern = "#,##0.#" if abs(amount) < 10 else "#,##0"
-    return format_unit(amount, unit, length="long", format=pattern, locale=_locale(lang))
+    return format_unit(amount, unit, length=length, format=pattern, locale=_locale(lang))
 
 
 def _shown(amount: float) -> float | int:

@@ -11,6 +11,7 @@ import re
 
 from babel import Locale
 
+from pmanalytics.ingest.reasons import reason_of
 from pmanalytics.languages import LANGUAGES, language  # noqa: F401  (re-exported for the report modules)
 
 TEXT: dict[str, dict[str, str]] = {
@@ -52,6 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
     "blameless_findings": {"en": "Blameless findings", "fr": "Formulations qui blâment"},
     "rejected_files": {"en": "Files rejected at load", "fr": "Fichiers rejetés au chargement"},
     "left_out": {"en": "Left out of the figures", "fr": "Écartés des chiffres"},
+    "rejected_detail": {"en": "{command} gives each file's full message and how to fix it.",
+                        "fr": "{command} donne le message complet de chaque fichier et la façon de le corriger."},
     # KPI names (cards)
     "card_coverage": {"en": "Coverage of required incidents", "fr": "Couverture des incidents obligatoires"},
     "card_time_to_postmortem": {"en": "Median time to postmortem", "fr": "Délai médian de postmortem"},
@@ -225,6 +228,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "path": {"en": "File", "fr": "Fichier"},
     "line": {"en": "Line", "fr": "Ligne"},
     "message": {"en": "Reason", "fr": "Raison"},
+    "load_reason": {"en": "Reason", "fr": "Raison"},
     "figure": {"en": "Figure", "fr": "Chiffre"},
     "covered": {"en": "Covered", "fr": "Couverts"},
     "reason": {"en": "Reason", "fr": "Raison"},
@@ -290,17 +294,16 @@ def column(name: str, lang: str) -> str:
     return labels[lang] if labels else name
 
 
-# A chart title stays under about 42 characters in French: plotly never wraps a title, and a longer
-# one is cut on a 390 px phone.
+# A chart title stays within 42 characters in every language: plotly never wraps a title, and a longer
+# one is cut on a 390 px phone (tests/test_charts.py checks it).
 CHARTS: dict[str, dict[str, str]] = {
-    "ttp_title": {"en": "Share of postmortems not yet published, by hours since resolution",
+    "ttp_title": {"en": "Share of postmortems not yet published",
                   "fr": "Part des postmortems pas encore publiés"},
     "ttp_x": {"en": "{unit} since the incident was resolved", "fr": "{unit} depuis la résolution de l'incident"},
     "ttp_y": {"en": "share not yet published", "fr": "part non encore publiée"},
     "ttp_band": {"en": "95 % interval", "fr": "intervalle à 95 %"},
     "ttp_line": {"en": "not yet published", "fr": "pas encore publiés"},
     "deadline": {"en": "deadline {hours} h", "fr": "délai {hours} h"},
-    "quarter": {"en": "{year}Q{quarter}", "fr": "T{quarter} {year}"},
     "hover_pair": {"en": "{label}: {value}", "fr": "{label} : {value}"},
     "median": {"en": "median", "fr": "médiane"},
     "p90": {"en": "p90", "fr": "90e centile"},
@@ -312,7 +315,7 @@ CHARTS: dict[str, dict[str, str]] = {
     "stage_detect": {"en": "detect", "fr": "détection"},
     "stage_mitigate": {"en": "mitigate", "fr": "atténuation"},
     "stage_resolve": {"en": "resolve", "fr": "résolution"},
-    "ages_title": {"en": "Actions done within 30/60/90 days, per cohort",
+    "ages_title": {"en": "Actions done within 30/60/90 days",
                    "fr": "Actions faites en 30/60/90 jours"},
     "ages_x": {"en": "quarter of the incident", "fr": "trimestre de l'incident"},
     "ages_y": {"en": "share of actions done", "fr": "part des actions faites"},
@@ -347,7 +350,7 @@ CHARTS: dict[str, dict[str, str]] = {
     "backlog_overdue_hover": {"en": "{date}: {count} overdue", "fr": "{date} : {count} en retard"},
     "volume_title": {"en": "Incidents per quarter, by severity", "fr": "Incidents par trimestre, par sévérité"},
     "volume_y": {"en": "incidents", "fr": "incidents"},
-    "resolve_title": {"en": "Time to resolve, for the services with the most incidents",
+    "resolve_title": {"en": "Time to resolve by service",
                       "fr": "Délai de résolution par service"},
     "resolve_x": {"en": "time to resolve", "fr": "délai de résolution"},
     "resolve_hover": {"en": "{service}: median {median}, p90 {p90} (n = {n})",
@@ -464,3 +467,99 @@ def value_name(kind: str, value: str, lang: str) -> str:
 def category_name(category: str, lang: str) -> str:
     """A root-cause category in `lang`: `deployment` → `déploiement` (docs/corpus.md section 1.2)."""
     return value_name("category", category, lang)
+
+
+# Why the last load rejected a file, in each language. `check` groups the loader's messages into reasons
+# (`ingest.reasons.reason_of`: "severity 'huge' not understood (write S1…)" → "severity not understood");
+# each pattern below matches one reason whole, the first that matches wins, and a key of the corpus's
+# files (`started_at`) stays as written. The full English message, with its fix, is what `pmanalytics
+# check` prints: a report shows the reason only.
+REJECTIONS: tuple[tuple[str, dict[str, str]], ...] = (
+    (r"no front matter", {"en": "no front matter", "fr": "aucun en-tête de métadonnées"}),
+    (r"front matter never closed", {"en": "front matter never closed", "fr": "en-tête jamais refermé"}),
+    (r"front matter is empty", {"en": "front matter is empty", "fr": "en-tête vide"}),
+    (r"(?:front matter|row) is not valid YAML", {"en": "front matter is not valid YAML",
+                                                 "fr": "en-tête illisible (YAML non valide)"}),
+    (r"front matter is not a set of lines", {"en": "front matter is not a set of key: value lines",
+                                             "fr": "en-tête qui n'est pas une liste de clés et de valeurs"}),
+    (r"front matter uses the YAML tag\b.*", {"en": "front matter uses a YAML tag, which is never run",
+                                             "fr": "en-tête avec une balise YAML, jamais exécutée"}),
+    (r"front matter too complex", {"en": "front matter too complex (YAML aliases)",
+                                   "fr": "en-tête trop complexe (alias YAML)"}),
+    (r"front matter (?:too large|larger than .*)", {"en": "front matter too large", "fr": "en-tête trop volumineux"}),
+    (r"(?:front matter )?nested too deeply(?: to read)?", {"en": "nested too deeply",
+                                                           "fr": "imbrication trop profonde"}),
+    (r"(?P<encoding>UTF-(?:16|32)) text", {"en": "{encoding} text, not UTF-8",
+                                           "fr": "texte en {encoding}, pas en UTF-8"}),
+    (r"not UTF-8 text", {"en": "not UTF-8 text", "fr": "texte qui n'est pas en UTF-8"}),
+    (r"binary data, not a text file", {"en": "binary data, not a text file",
+                                       "fr": "données binaires, pas un fichier texte"}),
+    (r"severity not understood", {"en": "severity not understood", "fr": "sévérité non reconnue"}),
+    (r"missing required key (?P<keys>\S+)", {"en": "missing required key {keys}",
+                                            "fr": "clé obligatoire manquante : {keys}"}),
+    (r"missing required keys (?P<keys>.+)", {"en": "missing required keys {keys}",
+                                            "fr": "clés obligatoires manquantes : {keys}"}),
+    (r"id has only invisible characters", {"en": "id has only invisible characters",
+                                           "fr": "identifiant fait de caractères invisibles"}),
+    (r"duplicate id", {"en": "duplicate id", "fr": "identifiant en double"}),
+    (r"duplicate incident id", {"en": "duplicate incident id", "fr": "identifiant d'incident en double"}),
+    (r"action row has no postmortem_id", {"en": "action row has no postmortem_id",
+                                          "fr": "ligne d'action sans postmortem_id"}),
+    (r"incident row has no id", {"en": "incident row has no id", "fr": "ligne d'incident sans identifiant"}),
+    (r"action row\b.*", {"en": "action row not understood", "fr": "ligne d'action illisible"}),
+    (r"incident row\b.*", {"en": "incident row not understood", "fr": "ligne d'incident illisible"}),
+    (r"action for postmortem\b.*\bnot in the corpus", {"en": "action of a postmortem that is not in the corpus",
+                                                       "fr": "action d'un postmortem absent du corpus"}),
+    (r"action\b.*\bmatches no action of\b.*", {
+        "en": "tracker action that matches no action of its postmortem",
+        "fr": "action du suivi sans action correspondante dans son postmortem"}),
+    (r"(?P<key>[\w.-]+) is not an ISO 8601 timestamp", {"en": "{key} is not an ISO 8601 timestamp",
+                                                         "fr": "{key} : horodatage illisible (ISO 8601 attendu)"}),
+    (r"(?P<key>[\w.-]+) gives two offsets", {"en": "{key} gives two offsets",
+                                             "fr": "{key} : deux décalages horaires"}),
+    (r"(?P<key>[\w.-]+): empty timestamp", {"en": "{key}: empty timestamp", "fr": "{key} : horodatage vide"}),
+    (r"(?P<key>[\w.-]+) is out of range", {"en": "{key} is out of range",
+                                           "fr": "{key} : date hors limites (an 1 à 9999)"}),
+    (r"(?P<key>[\w.-]+) is not a date", {"en": "{key} is not a date", "fr": "{key} : date illisible"}),
+    (r"(?P<key>[\w.-]+) is not a boolean", {"en": "{key} is not a boolean", "fr": "{key} : ni vrai ni faux"}),
+    (r"(?P<key>[\w.-]+): expected a single value, found a list or mapping", {
+        "en": "{key}: a list instead of a single value", "fr": "{key} : une liste au lieu d'une seule valeur"}),
+    (r"file (?:of .+ )?is over the (?P<limit>[\d.,]+) MB limit", {"en": "file over the {limit} MB limit",
+                                                                  "fr": "fichier de plus de {limit} Mo"}),
+    (r"symbolic link loop", {"en": "symbolic link loop", "fr": "lien symbolique en boucle"}),
+    (r"symbolic link to a file outside the corpus", {"en": "symbolic link to a file outside the corpus",
+                                                     "fr": "lien symbolique vers un fichier hors du corpus"}),
+    (r"symbolic link to a file that does not exist", {"en": "symbolic link to a file that does not exist",
+                                                      "fr": "lien symbolique vers un fichier absent"}),
+    (r"not a regular file\b.*", {"en": "not a regular file", "fr": "pas un fichier ordinaire"}),
+    (r"a folder named like a file", {"en": "a folder named like a file", "fr": "dossier nommé comme un fichier"}),
+    (r"(?:folder )?cannot be read", {"en": "cannot be read (permissions)", "fr": "illisible (droits d'accès)"}),
+    (r"not enough memory to read this file", {"en": "not enough memory to read this file",
+                                              "fr": "mémoire insuffisante pour lire ce fichier"}),
+    (r"not valid CSV", {"en": "not valid CSV", "fr": "CSV non valide"}),
+    (r"not valid JSON", {"en": "not valid JSON", "fr": "JSON non valide"}),
+    (r"JSON nested too deeply", {"en": "JSON nested too deeply", "fr": "JSON trop imbriqué"}),
+    (r"a JSON export must be an array of objects", {"en": "JSON export that is not an array of objects",
+                                                    "fr": "export JSON qui n'est pas un tableau d'objets"}),
+    (r"a JSON array export is limited to (?P<limit>[\d.,]+) MB", {"en": "JSON export over the {limit} MB limit",
+                                                                  "fr": "export JSON de plus de {limit} Mo"}),
+    (r"item \S+ is not a JSON object", {"en": "export item that is not a JSON object",
+                                        "fr": "élément d'export qui n'est pas un objet JSON"}),
+    (r"column appears twice in the header", {"en": "column appears twice in the header",
+                                             "fr": "colonne présente deux fois dans la ligne de titres"}),
+    (r"row too large", {"en": "export row too large", "fr": "ligne d'export trop volumineuse"}),
+)
+# a reason none of the patterns knows: English as `check` writes it; in French, no English sentence
+REJECTION_FALLBACK = {"fr": "refusé au chargement (la raison est donnée par pmanalytics check)"}
+_REJECTIONS = tuple((re.compile(pattern), words) for pattern, words in REJECTIONS)
+
+
+def rejection_reason(message: str, lang: str) -> str:
+    """Why the loader rejected a file, in `lang`: the reason `pmanalytics check` groups `message` under."""
+    reason = reason_of(message)
+    for pattern, words in _REJECTIONS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return _filled(words, lang, match.groupdict())
+    lang = language(lang)
+    return reason if lang == "en" else _filled(REJECTION_FALLBACK, lang, {})

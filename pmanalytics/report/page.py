@@ -43,7 +43,7 @@ from pmanalytics.report.attention import (
     recurrence_facts,
 )
 from pmanalytics.report.comparison import Comparison, comparisons, points
-from pmanalytics.report.i18n import chart_text, column, language, plural, text, value_name
+from pmanalytics.report.i18n import chart_text, column, language, plural, rejection_reason, text, value_name
 
 MAX_ROWS = 10
 STYLE = """
@@ -69,6 +69,8 @@ STYLE = """
 .pm-table th, .pm-table td { border-bottom: 1px solid #e3e6ec; padding: 3px 8px; text-align: left; }
 .pm-table td { vertical-align: top; }
 .pm-table td.pm-num, .pm-table th.pm-num { text-align: right; white-space: nowrap; }
+.pm-table td.pm-nowrap, .pm-whole { white-space: nowrap; }
+.pm-table td.pm-text { min-width: 14em; }
 .pm-note { color: #55607a; font-size: 0.9em; }
 .pm-provenance { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 0.85em; }
 .pm-provenance dt { color: #55607a; } .pm-provenance dd { margin: 0; overflow-wrap: anywhere; }
@@ -85,6 +87,7 @@ LIKELY_RECURRENCES = {"en": "Likely recurrences the categories miss (alike texts
                       "fr": "Récurrences probables que les catégories ne voient pas (textes proches, aucune catégorie "
                             "commune)"}
 SHARED_WORDS = {"en": "Shared words", "fr": "Mots communs"}
+CHECK_COMMAND = "<code>pmanalytics check</code>"
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar over the titles; fits the page width
 
 
@@ -142,6 +145,13 @@ DAYS = {"median_days_to_close", "days_between"}
 TIMESTAMPS = {"resolved_at", "due_at", "started_at"}
 DATES = {"due_date"}
 IDS = {"incident_key", "postmortem_id", "earlier_postmortem_id"}
+# never broken across lines (PM-2026-\n014): an action id, a file path, a date; a table wider than the page
+# scrolls in its box. Postmortem ids and names are kept whole one by one, a list of them wraps between them.
+NOWRAP = {"action_id", "path", "source_path"} | TIMESTAMPS | DATES
+# sentences, kept wide enough to read (a phone scrolls the table rather than stack one word a line)
+TEXTS = {"title", "description", "sentence_redacted", "suggestion"}
+# lists of names, each name kept whole (checkout-api), the list broken between them
+NAME_LISTS = {"service_names", "services", "service_name", "service", "teams", "owner_team"}
 NAMED = {"category": "category", "categories": "category", "cause": "category", "status": "status",
          "action_type": "action_type", "owner_team": "team", "rule": "rule", "reason": "reason", "figure": "figure"}
 
@@ -280,8 +290,8 @@ class Report:
         name = str(value)
         if self.link_template and name in self._paths:
             href = html.escape(fill_link(self.link_template, name, self._paths[name]), quote=True)
-            return f'<a href="{href}">{_escape(name)}</a>'
-        return _escape(name)
+            return f'<span class="pm-whole"><a href="{href}">{_escape(name)}</a></span>'
+        return f'<span class="pm-whole">{_escape(name)}</span>'
 
     def _cell(self, name: str, value: Any) -> str:
         """One value of column `name` as the reader sees it (plain text)."""
@@ -313,6 +323,9 @@ class Report:
     def _cell_html(self, name: str, value: Any) -> str:
         if name in IDS and not fmt.is_missing(value):
             return ", ".join(self._id_html(part) for part in str(value).split(", "))
+        if name in NAME_LISTS and not fmt.is_missing(value):
+            return ", ".join(f'<span class="pm-whole">{_escape(part)}</span>'
+                             for part in self._cell(name, value).split(", "))
         return _escape(self._cell(name, value))
 
     def table(self, frame: pd.DataFrame, name: str) -> None:
@@ -325,7 +338,7 @@ class Report:
         head = "".join(f'<th{" class=pm-num" if c in numeric else ""}>{_escape(column(c, self.lang))}</th>'
                        for c in columns)
         body = "".join(
-            "<tr>" + "".join(f'<td{" class=pm-num" if c in numeric else ""}>{self._cell_html(c, v)}</td>'
+            "<tr>" + "".join(f"<td{_cell_class(c, numeric)}>{self._cell_html(c, v)}</td>"
                              for c, v in zip(columns, row, strict=True)) + "</tr>"
             for row in frame.head(MAX_ROWS).itertuples(index=False)
         )
@@ -674,7 +687,12 @@ class Report:
         load = {key: fmt.count(value, self.lang) for key, value in self.figures["load"].items()}
         paragraph(self._t("load_sentence", **load))
         heading(self._t("rejected_files"), 3)
-        self.table(listing.rejected_files(self.db), "rejected_files")
+        rejected = listing.rejected_files(self.db)
+        self.table(pd.DataFrame({"path": rejected["path"], "line": rejected["line"],
+                                 "load_reason": [rejection_reason(m, self.lang) for m in rejected["message"]]}),
+                   "rejected_files")
+        if not rejected.empty:
+            show_html(f'<p class="pm-note">{self._sentence("rejected_detail", command=CHECK_COMMAND)}</p>')
         heading(self._t("left_out"), 3)
         self.table(left_out_report(self.db, self.scope), "left_out")
 
@@ -718,6 +736,14 @@ class Report:
                  (self._t("param_quarters"), str(self.parameters.get("quarters", ""))),
                  (self._t("param_lang"), lang)]
         return "; ".join(f"{name} = {value}" for name, value in parts if value)
+
+
+def _cell_class(name: str, numeric: set[str]) -> str:
+    if name in numeric:
+        return " class=pm-num"
+    if name in NOWRAP:
+        return " class=pm-nowrap"
+    return " class=pm-text" if name in TEXTS else ""
 
 
 def _hours(minutes: float | None) -> float | None:

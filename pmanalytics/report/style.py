@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
+import math
 
 from pmanalytics.corpus.vocabulary import OTHER_CATEGORY, ROOT_CAUSE_CATEGORIES
-from pmanalytics.report.formatting import duration_minutes
+from pmanalytics.report.formatting import duration_short
 
 CATEGORY_COLORS: dict[str, str] = {
     "config": "#1f77b4",
@@ -74,14 +76,29 @@ def safe(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-# log-axis ticks, in minutes: 1 min to 90 days
-DURATION_TICKS = (1, 5, 15, 30, 60, 120, 240, 480, 1440, 2880, 10080, 20160, 43200, 129600)
+# log-axis ticks, in minutes, from the densest set to the sparsest: every set runs from 1 minute to
+# 30 days or more, each tick 2, then 3, then 4 times the one before at least.
+DURATION_TICK_SETS = (
+    (1, 5, 15, 30, 60, 120, 240, 480, 1440, 2880, 10080, 20160, 43200, 129600),
+    (1, 5, 15, 60, 240, 1440, 10080, 43200),
+    (1, 10, 60, 360, 1440, 10080, 43200),
+)
+PHONE_PLOT_WIDTH = 260  # pixels: the plot area of a chart on a 390 px phone
+TICK_ROOM = 48  # pixels between two ticks, so that their short labels ("15 min", "6 hr") never overlap
 
 
 def duration_ticks(low: float, high: float, lang: str) -> tuple[list[float], list[str]]:
-    """Tick values (minutes) and their labels for a log axis spanning `low`..`high` minutes."""
-    chosen = [t for t in DURATION_TICKS if low / 3 <= t <= high * 3] or list(DURATION_TICKS[:1])
-    return [float(t) for t in chosen], [duration_minutes(t, lang) for t in chosen]
+    """Tick values (minutes) and their short labels (`10 min`, `6 hr`) for a log axis from `low` to `high`
+    minutes: the densest set whose ticks stay `TICK_ROOM` apart on a phone, so that plotly never has to
+    turn the labels on end (and the sparsest set when none does)."""
+    low, high = max(low, 0.01), max(high, low * 10)
+    per_decade = PHONE_PLOT_WIDTH / math.log10(high / low)
+    chosen: list[int] = []
+    for ticks in DURATION_TICK_SETS:
+        chosen = [t for t in ticks if low <= t <= high] or [min(ticks, key=lambda t: abs(math.log10(t / low)))]
+        if all(math.log10(b / a) * per_decade >= TICK_ROOM for a, b in itertools.pairwise(chosen)):
+            break
+    return [float(t) for t in chosen], [duration_short(t, lang) for t in chosen]
 
 
 def duration_scale(largest_minutes: float) -> tuple[str, float]:
