@@ -47,6 +47,8 @@ def test_discovery_lists_the_files_that_look_like_postmortems_but_are_not_md(tmp
     ("root cause category 'cosmic' is not known; counted as other (known: …)", "root cause category is not known"),
     ("missing required key resolved_at (add it to the front matter)", "missing required key resolved_at"),
     ('blameless/forgot: "Bob forgot" → Describe…', "blameless/forgot (blaming wording)"),
+    ("front matter uses the YAML tag '!!python/object', which pmanalytics never runs or builds (remove the tag)",
+     "front matter uses the YAML tag, which pmanalytics never runs or builds"),
 ])
 def test_reason_of_a_message(message: str, reason: str) -> None:
     assert reason_of(message) == reason

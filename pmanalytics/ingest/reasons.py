@@ -45,7 +45,7 @@ def reason_of(message: str) -> str:
     head, colon, _ = text.partition(": ")
     if colon and " " in head.strip():
         text = head
-    return " ".join(text.split())
+    return " ".join(text.split()).replace(" ,", ",")  # "the YAML tag '!!x', which" → "the YAML tag, which"
 
 
 def reasons(problems: Iterable[Problem], corpus: str | Path) -> list[Reason]:
