@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pmanalytics.ingest.pipeline import check_blameless
@@ -328,6 +328,19 @@ def test_blameless_findings_on_a_tiny_input() -> None:
     assert found["line"].iloc[4] is None
 
 
+def test_blameless_findings_reads_frames_without_the_optional_columns() -> None:
+    """Only the ids and the texts are needed: no path, line, position or kind reads as None."""
+    found = blameless_findings(POSTMORTEMS[["postmortem_id", "title"]], SECTIONS.iloc[0:0], ROOT_CAUSES.iloc[0:0],
+                               TIMELINE[["postmortem_id", "description"]], LESSONS[["postmortem_id", "text"]])
+    # in the order of the postmortems (no path or line to sort by): PM-2's lesson, then PM-1's title and event
+    assert [tuple(row) for row in found[["postmortem_id", "source_path", "line", "where", "rule"]]
+            .itertuples(index=False)] == [
+        ("PM-2", None, None, "lesson", "forgot"),
+        ("PM-1", None, None, "title", "human-error"),
+        ("PM-1", None, None, "timeline event", "forgot"),
+    ]
+
+
 def test_blameless_findings_empty_input() -> None:
     empty = blameless_findings(POSTMORTEMS.iloc[0:0], SECTIONS.iloc[0:0], ROOT_CAUSES.iloc[0:0],
                                TIMELINE.iloc[0:0], LESSONS.iloc[0:0])
@@ -401,11 +414,39 @@ def test_every_text_a_rule_matches_passes_the_prefilter(rule: object, data: st.D
     if match is None:  # lookarounds: hypothesis may draw text that does not match
         return
     assert any(needle in match.group() for needle in rule.needles), (text, rule.needles)  # type: ignore[attr-defined]
-    assert blameless._may_blame(text), text
+    assert rule in prefiltered(text, 0, len(text)), text
+
+
+def prefiltered(folded: str, start: int, end: int) -> tuple[object, ...]:
+    """The patterns the prefilter runs on the sentence folded[start:end] of the folded text `folded`."""
+    marks = blameless._Marks(folded, None)
+    if not marks.within(start, end):
+        return ()
+    return blameless._patterns_for(folded[start:end], marks.needles(start, end))
+
+
+NEEDLE_BITS = st.sampled_from([*blameless._NEEDLES, " ", ". ", "\n"]) | st.text(alphabet="adeiloprsu'", max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(NEEDLE_BITS, max_size=12), cut=st.tuples(st.integers(0, 90), st.integers(0, 90)))
+@example(parts=["pa", "should"], cut=(0, 90))  # a match of "pas" hides "should"
+@example(parts=["ignored"], cut=(0, 90))  # "ignored" hides "ignore"
+@example(parts=["xpa", "s", "hould"], cut=(3, 90))  # "pas" runs over the start of the sentence
+def test_the_prefilter_runs_the_patterns_whose_needles_the_sentence_holds(parts: list[str],
+                                                                          cut: tuple[int, int]) -> None:
+    """Needles are looked for once per text, and the matches found do not overlap: each sentence
+    still runs exactly the patterns with a needle in it, hidden needles included."""
+    text = "".join(parts)
+    start, end = sorted(min(at, len(text)) for at in cut)
+    sentence = text[start:end]
+    expected = tuple(rule for rule in blameless._RULES if any(needle in sentence for needle in rule.needles))
+    assert prefiltered(text, start, end) == expected
 
 
 def test_the_prefilter_is_in_force() -> None:
-    assert blameless._NEEDLES and "blam" in blameless._NEEDLES and not blameless._may_blame("the disk was full")
+    assert blameless._NEEDLES and "blam" in blameless._NEEDLES and not blameless._Marks("the disk was full", None)
+    assert prefiltered("the disk was full", 0, 17) == ()
 
 
 # --- the rules file ----------------------------------------------------------------------------
