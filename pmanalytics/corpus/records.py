@@ -132,15 +132,6 @@ class PostmortemRef:
 
 
 @dataclass(slots=True)
-class IncidentRef:
-    """An `incidents.*` row whose columns are already in a table: what the cross-file rules need of it."""
-
-    incident_id: str
-    source_path: str
-    source_line: int | None
-
-
-@dataclass(slots=True)
 class Incident:
     incident_id: str
     title: str | None
@@ -177,6 +168,6 @@ class FileResult:
     content_sha256: str | None = None
     postmortems: list[Postmortem | PostmortemRef] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
-    incidents: list[Incident | IncidentRef] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)  # until parsing turns them into table rows
     problems: list[Problem] = field(default_factory=list)
     rejected: int = 0

@@ -8,11 +8,17 @@ holds can stop the others.
 `parse_batches` gives :class:`Batch` es (for `load`, and `check`, which is a load into
 a throwaway database): runs of consecutive files whose postmortems and incidents are
 already Arrow tables (built in the worker, see `tables`), with only light references
-left in the results. Pickling whole records back from the workers costs as much as
-parsing them; Arrow buffers cost almost nothing. A few batches per worker are in
-flight, so memory stays flat whatever the corpus size. Exports (`actions.*`,
-`incidents.*`, `postmortems.*`) are the longest tasks: they are handed to the workers
-first. Only the tracker rows come back as records: the overlay needs them.
+to the postmortems left in the results. Pickling whole records back from the workers
+costs as much as parsing them; Arrow buffers cost almost nothing. A few batches per
+worker are in flight, so memory stays flat whatever the corpus size. Exports
+(`actions.*`, `incidents.*`, `postmortems.*`) are the longest tasks: they are handed to
+the workers first, and their rows, made 10,000 at a time, go to Parquet files
+(`rows_folder`) that DuckDB reads itself (`store`): neither process ever holds a whole
+export, whatever its size. (Handed to DuckDB as Arrow tables, rows cost the loading
+process memory that DuckDB does not give back: 220 MB for 1.4 million incident rows,
+measured, against 50 MB through Parquet.) An incident row leaves nothing else behind:
+the rule on incident ids runs in the database. Only the tracker rows come back as
+records: the overlay needs them.
 
 Workers are forked (a fork server or spawn would run again a user's script that lacks
 an `if __name__ == "__main__"` guard): `parse_batches` starts them before the caller
@@ -31,6 +37,7 @@ import gc
 import hashlib
 import itertools
 import os
+import tempfile
 import threading
 import time
 from collections import deque
@@ -45,7 +52,7 @@ import pyarrow as pa
 from pmanalytics.corpus.document import decode, parse_postmortem
 from pmanalytics.corpus.exports import read_export
 from pmanalytics.corpus.fields import Rejection
-from pmanalytics.corpus.records import CorpusFile, FileResult, Incident, IncidentRef, Postmortem, PostmortemRef, Problem
+from pmanalytics.corpus.records import CorpusFile, FileResult, Postmortem, PostmortemRef, Problem
 from pmanalytics.corpus.settings import CorpusSettings
 from pmanalytics.errors import PmanalyticsError
 from pmanalytics.ingest import arrow_tables as tables
@@ -65,13 +72,12 @@ Progress = Callable[[int], None]
 
 @dataclass
 class Batch:
-    """Consecutive files, parsed: their results, with postmortems and incidents as references,
-    and their rows."""
+    """Consecutive files, parsed: their results, with postmortems as references, and their rows."""
 
     results: list[FileResult]
     refs: list[PostmortemRef] = field(default_factory=list)  # refs[i] is the postmortem of pm_index i
-    incident_refs: list[IncidentRef] = field(default_factory=list)  # likewise for incident_index
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    row_files: dict[str, str] = field(default_factory=dict)  # table → Parquet file of more of its rows (an export's)
 
 
 def parse_batches(
@@ -81,55 +87,118 @@ def parse_batches(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
+    rows_folder: Path | None = None,
 ) -> Iterator[Batch]:
-    """Batches covering `files`, in their order: over `workers` processes for large corpora, else one."""
+    """Batches covering `files`, in their order: over `workers` processes for large corpora, else one.
+
+    The rows of each export go to files in `rows_folder` (created here when there is an
+    export; the caller removes it), or stay in memory when it is None. A worker never
+    creates it: one still parsing after a failed load ended cannot leave it behind.
+    """
     workers = _workers(workers) if len(files) >= PARALLEL_FROM_FILES else 1
     units = _units(files)
     if units:
         tables.prepare()
+    if rows_folder is not None and any(_is_export(unit[0]) for unit in units):
+        rows_folder.mkdir(exist_ok=True)
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-        for batch in _in_order(pool, units, settings, root, workers * WINDOW_PER_WORKER):
+        for batch in _in_order(pool, units, settings, root, workers * WINDOW_PER_WORKER, rows_folder):
             if progress is not None:
                 progress(len(batch.results))
             yield batch
 
 
-def parse_batch(files: list[CorpusFile], settings: CorpusSettings, root: Path) -> Batch:
-    """Parse `files` and turn their postmortems and incidents into tables, keeping references.
+def parse_batch(
+    files: list[CorpusFile], settings: CorpusSettings, root: Path, rows_folder: Path | None = None
+) -> Batch:
+    """Parse `files` and turn their postmortems and incidents into tables, keeping references to the postmortems.
 
-    An export is turned into tables as it is read, a chunk of rows at a time (`spill`);
-    the other files all at once at the end.
+    An export is turned into tables as it is read, a chunk of rows at a time (`spill`),
+    which go to files in `rows_folder` when one is given; the other files all at once at
+    the end, in memory. An export refused halfway (not valid CSV) leaves no rows.
     """
     batch = Batch([])
-    parts: dict[str, list[pa.Table]] = {}
+    rows = _Rows(rows_folder if _is_export(files[0]) else None)
 
     def spill(*results: FileResult) -> None:
-        for name, rows in _spilled(batch, results).items():
-            parts.setdefault(name, []).append(rows)
+        for name, made in _spilled(batch, results).items():
+            rows.add(name, made)
 
-    batch.results = [parse_file(file, settings, root, spill) for file in files]
-    spill(*batch.results)
-    batch.tables = {name: pa.concat_tables(rows) for name, rows in parts.items()}
+    try:
+        batch.results = [parse_file(file, settings, root, spill) for file in files]
+        spill(*batch.results)
+        if _is_export(files[0]) and batch.results[0].outcome == "rejected":
+            rows.discard()  # what was read before the file turned out bad
+        batch.tables, batch.row_files = rows.finish()
+    except BaseException:
+        rows.discard()
+        raise
     return batch
 
 
-def _spilled(batch: Batch, results: Sequence[FileResult]) -> dict[str, pa.Table]:
-    """The tables of the postmortems and incidents `results` hold as records, which become references
-    (appended to the batch's, whose positions the tables' index columns give)."""
-    postmortems = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
-    incidents = [i for r in results for i in r.incidents if isinstance(i, Incident)]
-    made = {**postmortem_tables(postmortems), "incidents": incident_table(incidents)}
-    for name, rows in made.items():
-        index, offset = ((tables.INCIDENT_INDEX, len(batch.incident_refs)) if name == "incidents"
-                         else (tables.PM_INDEX, len(batch.refs)))
-        if offset:
-            import pyarrow.compute as pc  # only for exports of more than one chunk: slow to import (70 ms)
+class _Rows:
+    """Where the rows of a batch go as they are made: in memory, or appended to one Parquet file
+    per table in `folder`, so that the worker holds one chunk of an export at a time."""
 
-            column = rows.column_names.index(index)
-            made[name] = rows.set_column(column, index, pc.add(rows[index], pa.scalar(offset, tables.INT)))
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.parts: dict[str, list[pa.Table]] = {}
+        self.writers: dict[str, tuple[str, Any]] = {}  # table → (path, its pyarrow.parquet.ParquetWriter)
+
+    def add(self, name: str, rows: pa.Table) -> None:
+        if self.folder is None:
+            self.parts.setdefault(name, []).append(rows)
+        elif rows.num_rows:
+            self._writer(self.folder, name, rows.schema).write_table(rows)
+
+    def _writer(self, folder: Path, name: str, schema: pa.Schema) -> Any:
+        if name not in self.writers:
+            import pyarrow.parquet as pq  # only for exports
+
+            handle, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".parquet", dir=folder)
+            os.close(handle)
+            self.writers[name] = (path, pq.ParquetWriter(path, schema))
+        return self.writers[name][1]
+
+    def finish(self) -> tuple[dict[str, pa.Table], dict[str, str]]:
+        """(the tables held in memory, the files written: table → path), the files closed."""
+        for _, writer in self.writers.values():
+            writer.close()
+        return ({name: pa.concat_tables(parts) for name, parts in self.parts.items()},
+                {name: path for name, (path, _) in self.writers.items()})
+
+    def discard(self) -> None:
+        """Forget every row: the tables in memory, the files written."""
+        self.parts.clear()
+        for path, writer in self.writers.values():
+            with contextlib.suppress(Exception):  # a writer that failed may not close cleanly
+                writer.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        self.writers.clear()
+
+
+def _spilled(batch: Batch, results: Sequence[FileResult]) -> dict[str, pa.Table]:
+    """The tables of the postmortems and incidents `results` hold as records, taken out of them.
+
+    Postmortems become references (appended to the batch's, whose positions the tables'
+    `pm_index` column gives): the rule on postmortem ids needs them. Incidents leave
+    nothing: the rule on incident ids runs on the stored rows.
+    """
+    postmortems = [pm for r in results for pm in r.postmortems if isinstance(pm, Postmortem)]
+    incidents = [i for r in results for i in r.incidents]
+    made = {**postmortem_tables(postmortems), "incidents": incident_table(incidents)}
+    if batch.refs:
+        import pyarrow.compute as pc  # only for exports of more than one chunk: slow to import (70 ms)
+
+        for name, rows in made.items():
+            if tables.PM_INDEX in rows.column_names:
+                column = rows.column_names.index(tables.PM_INDEX)
+                offset = pc.add(rows[tables.PM_INDEX], pa.scalar(len(batch.refs), tables.INT))
+                made[name] = rows.set_column(column, tables.PM_INDEX, offset)
     for result in results:
         result.postmortems = [_reference(pm, batch.refs) for pm in result.postmortems]
-        result.incidents = [_incident_reference(i, batch.incident_refs) for i in result.incidents]
+        result.incidents.clear()
     return made
 
 
@@ -137,13 +206,6 @@ def _reference(pm: Postmortem | PostmortemRef, refs: list[PostmortemRef]) -> Pos
     if isinstance(pm, PostmortemRef):
         return pm
     refs.append(PostmortemRef(pm.postmortem_id, pm.source_path, pm.source_line, pm.source_format))
-    return refs[-1]
-
-
-def _incident_reference(incident: Incident | IncidentRef, refs: list[IncidentRef]) -> IncidentRef:
-    if isinstance(incident, IncidentRef):
-        return incident
-    refs.append(IncidentRef(incident.incident_id, incident.source_path, incident.source_line))
     return refs[-1]
 
 
@@ -166,10 +228,12 @@ def _is_export(file: CorpusFile) -> bool:
 
 
 def _in_order(
-    pool: ProcessPoolExecutor, units: list[list[CorpusFile]], settings: CorpusSettings, root: Path, window: int
+    pool: ProcessPoolExecutor, units: list[list[CorpusFile]], settings: CorpusSettings, root: Path, window: int,
+    rows_folder: Path | None,
 ) -> Iterator[Batch]:
     """The batches of `units` in order: exports submitted first, the other runs `window` at a time."""
-    exports = {id(unit): pool.submit(parse_batch, unit, settings, root) for unit in units if _is_export(unit[0])}
+    exports = {id(unit): pool.submit(parse_batch, unit, settings, root, rows_folder)
+               for unit in units if _is_export(unit[0])}
     markdown = iter([unit for unit in units if not _is_export(unit[0])])
     in_flight: deque[Future[Batch]] = deque()
 

@@ -146,15 +146,17 @@ class _Reader:
     progress: Progress | None
     on_total: Callable[[int], None] | None
 
-    def batches(self, files: list[CorpusFile]) -> Iterator[Batch]:
+    def batches(self, files: list[CorpusFile], build: Build) -> Iterator[Batch]:
+        """The batches of `files`; the rows of exports go through files in the build's `rows_folder`."""
         if self.on_total is not None:
             self.on_total(len(files))
-        return parse_batches(files, self.settings, self.root, workers=self.workers, progress=self.progress)
+        return parse_batches(files, self.settings, self.root, workers=self.workers, progress=self.progress,
+                             rows_folder=build.rows_folder)
 
 
 def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
     """A load from scratch: every file, streamed batch by batch into an empty database."""
-    batches = read.batches(files)
+    batches = read.batches(files, build)
     first = next(batches, None)  # forks the parse workers before the database and its threads exist
     build.start_empty(read.settings, __version__)
     validator = Validator()
@@ -166,6 +168,7 @@ def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
             validator.add(result)
         build.add_rows(batch)
         build.add_results([result for result in batch.results if validator.is_final(result)])
+    build.reject_duplicate_incidents()
     build.apply_tracker(validator)
     build.add_results(validator.trackers)
     build.replace_cache(cache)
@@ -180,9 +183,10 @@ def _load_changes(build: Build, plan: Plan, read: _Reader) -> int:
     it) and on the tracker rows; only what the rules decide for the fresh files, and for
     the unchanged postmortems that lost their id, is written. When no file was added,
     changed or removed, the rules would decide what they decided last time: only the
-    touched files' times change.
+    touched files' times change. Exports are never read again (a changed export makes
+    the reload a full load): the stored incidents keep their one row per id.
     """
-    batches = list(read.batches(plan.fresh))
+    batches = list(read.batches(plan.fresh, build))
     build.start_from_previous()
     written: list[FileResult] = []
     losers: list[FileResult] = []

@@ -40,7 +40,7 @@ from pmanalytics.corpus.settings import CorpusSettings
 from pmanalytics.database import SCHEMA_VERSION, check_replaceable, connect_file, is_in_use, refuse_folder
 from pmanalytics.errors import DatabaseError
 from pmanalytics.ingest import arrow_tables as tables
-from pmanalytics.ingest.validate import TrackedActions, Validator
+from pmanalytics.ingest.validate import LaterIncident, TrackedActions, Validator, duplicate_incident_problems
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -54,6 +54,29 @@ POSTMORTEM_TABLES = ("postmortems", "services", "teams", "tags", "root_causes", 
 SETTINGS_KEY = "settings_sha256"
 FINGERPRINT_ROWS = 10_000  # files hashed per chunk
 BUILD_MEMORY_LIMIT = "128MB"  # DuckDB's buffer cache while building: rows are written, hardly read back
+WORDS_TABLE = "postmortem_words"  # each postmortem's words, for related incidents (metrics/similarity.py)
+FOLDED_WORDS = "regexp_extract_all(lower(strip_accents({})), '[a-z][a-z0-9]{{2,}}')"
+"""The words of a text column (its name formatted in): case and accents folded, a letter then two
+letters or digits or more (numbers and words of one or two letters are not words)."""
+WORD_SOURCES = {  # table → (part, its text column, its rows that count): the text whose words are counted
+    "postmortems": ("title", "title", "TRUE"),
+    "sections": ("context", "body", "section = 'context'"),
+    "root_causes": ("root_causes", "summary", "TRUE"),
+    "timeline_events": ("timeline", "description", "TRUE"),
+}
+
+
+def words_of(table: str, rows: str) -> str:
+    """The query of the `postmortem_words` rows of `rows` (a relation with the columns of
+    `table`, one of WORD_SOURCES: the table itself, or rows on their way in)."""
+    part, column, counted = WORD_SOURCES[table]
+    return (f"SELECT postmortem_id, '{part}' AS part, word, count(*)::INTEGER AS occurrences "
+            f"FROM (SELECT postmortem_id, unnest({FOLDED_WORDS.format(column)}) AS word FROM {rows} "
+            f"WHERE {counted}) GROUP BY ALL")
+
+
+POSTMORTEM_WORDS = " UNION ALL ".join(words_of(table, table) for table in WORD_SOURCES)
+"""The rows of `postmortem_words`, read from the text in the database."""
 
 
 @dataclass(frozen=True)
@@ -180,12 +203,13 @@ def rebuild(db_path: Path) -> Iterator[Build]:
             for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
+            shutil.rmtree(build.rows_folder, ignore_errors=True)
 
 
 def _temporary_name(db_path: Path) -> re.Pattern[str]:
-    """`.<db name>.<pid>.tmp` (and its `.wal`): the digits-only middle keeps the temporaries of
-    `pm.duckdb.staging` (`.pm.duckdb.staging.<pid>.tmp`) from matching those of `pm.duckdb`."""
-    return re.compile(re.escape(f".{db_path.name}.") + r"[0-9]+\.tmp(?:\.wal)?")
+    """`.<db name>.<pid>.tmp` (and its `.wal`, and its `.rows` folder): the digits-only middle keeps the
+    temporaries of `pm.duckdb.staging` (`.pm.duckdb.staging.<pid>.tmp`) from matching those of `pm.duckdb`."""
+    return re.compile(re.escape(f".{db_path.name}.") + r"[0-9]+\.tmp(?:\.wal|\.rows)?")
 
 
 def _remove_stale_temporaries(db_path: Path) -> None:
@@ -194,7 +218,10 @@ def _remove_stale_temporaries(db_path: Path) -> None:
     for stale in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
         if ours.fullmatch(stale.name):
             with contextlib.suppress(OSError):
-                stale.unlink()
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink()
 
 
 def _swap(temporary: Path, db_path: Path) -> None:
@@ -246,6 +273,11 @@ class Build:
         self.in_place = False  # writing `previous` itself (see `start_from_previous`)
 
     @property
+    def rows_folder(self) -> Path:
+        """Where the parse workers put the rows of exports (see `parse`), removed with the build."""
+        return self.path.with_name(self.path.name + ".rows")
+
+    @property
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
             raise RuntimeError("the build has not started")
@@ -288,10 +320,24 @@ class Build:
         self.load_id = self._next_load_id()
         self.con.execute("BEGIN TRANSACTION")
         self._in_transaction = True
+        self._add_words_table()
+
+    def _add_words_table(self) -> None:
+        """`postmortem_words` in a database written before it existed, with the words of its postmortems."""
+        ((exists,),) = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = current_schema() AND table_name = ?", [WORDS_TABLE]).fetchall()
+        if exists:
+            return
+        statement = re.search(rf"CREATE TABLE {WORDS_TABLE} \(.*?\);", schema_sql(), re.DOTALL)
+        if statement is None:
+            raise RuntimeError(f"ingest/schema.sql has no table {WORDS_TABLE}")
+        self.con.execute(statement[0])
+        self.con.execute(f"INSERT INTO {WORDS_TABLE} {POSTMORTEM_WORDS}")
 
     def _connect(self, path: Path | None = None) -> None:
         try:
-            self._con = connect_file(path or self.path, read_only=False, config={"memory_limit": BUILD_MEMORY_LIMIT})
+            self._con = _connect_to_build(path or self.path)
         except duckdb.Error as exc:
             if path is not None and is_in_use(exc):
                 raise  # `start_from_previous` works on a copy instead
@@ -320,28 +366,76 @@ class Build:
     # --- rows ---------------------------------------------------------------------------
 
     def insert(self, table: str, rows: pa.Table) -> None:
+        """Insert `rows` into `table`, and the words of their text into `postmortem_words`.
+
+        The words are counted from the rows on their way in, a batch at a time: counting
+        them from the stored text at the end of a load took 10 s of CPU at 100,000
+        postmortems (one aggregate of 10 million groups), and a reload would read every text.
+        """
         _insert(self.con, table, rows)
+        if table in WORD_SOURCES and rows.num_rows:
+            with _registered(self.con, "incoming_rows", rows):
+                self.con.execute(f"INSERT INTO {WORDS_TABLE} {words_of(table, 'incoming_rows')}")
 
     def add_rows(self, batch: Batch) -> None:
-        """Queue the rows of a batch's postmortems and incidents, but of those its results no longer hold.
+        """Queue the rows of a batch, but those of the postmortems its results no longer hold.
 
-        The rules leave in each result only the postmortems and incidents they kept: the
-        rows of the others (by `pm_index` and `incident_index`) are left out.
+        The rules leave in each result only the postmortems they kept: the rows of the
+        others (by `pm_index`) are left out. The rows of an export, in Parquet files, are
+        read by DuckDB itself, after the rows queued (rows keep their order: see
+        `reject_duplicate_incidents`); each file is removed once inserted.
         """
-        kept = {id(ref) for result in batch.results for ref in (*result.postmortems, *result.incidents)}
-        dropped_pms = [i for i, ref in enumerate(batch.refs) if id(ref) not in kept]
-        dropped_incidents = [i for i, ref in enumerate(batch.incident_refs) if id(ref) not in kept]
+        kept = {id(ref) for result in batch.results for ref in result.postmortems}
+        dropped = [i for i, ref in enumerate(batch.refs) if id(ref) not in kept]
         for name, rows in batch.tables.items():
-            index, dropped = ((tables.INCIDENT_INDEX, dropped_incidents) if name == "incidents"
-                              else (tables.PM_INDEX, dropped_pms))
-            if dropped:
-                import pyarrow.compute as pc  # only for duplicate ids: slow to import (70 ms)
-
-                rows = rows.filter(pc.invert(pc.is_in(rows[index], pa.array(dropped, tables.INT))))
-            self._pending.setdefault(name, []).append(rows.drop_columns([index]))
+            self._pending.setdefault(name, []).append(_kept_rows(rows, dropped))
         self._pending_postmortems += len(batch.refs)
-        if self._pending_postmortems >= INSERT_EVERY_POSTMORTEMS:
+        if batch.row_files:
             self.flush()
+            for name, path in batch.row_files.items():
+                with self._transaction():
+                    self._insert_file(name, path, dropped)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+        elif self._pending_postmortems >= INSERT_EVERY_POSTMORTEMS:
+            self.flush()
+
+    def _insert_file(self, table: str, path: str, dropped: list[int]) -> None:
+        """Insert the rows of a Parquet file (see `add_rows`) but those of the postmortems at `dropped`."""
+        names = [row[0] for row in self.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()]
+        columns = ", ".join(f'"{c}"' for c in names if c not in tables.INDEXES)
+        if dropped and tables.PM_INDEX in names:
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM read_parquet(?) "
+                             f"WHERE NOT list_contains(?, {tables.PM_INDEX})", [path, dropped])
+        else:
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM read_parquet(?)", [path])
+
+    def reject_duplicate_incidents(self) -> None:
+        """Keep one `incidents` row per id, the first in path order, then row order (`validate`).
+
+        The rows went in file by file in path order, each file's in its order, so rowid
+        order is that order: every later row of an id is deleted, with its error. Once
+        every export is stored, so that no incident row is ever held in memory.
+        """
+        self.flush()
+        with self._transaction():
+            later = self.con.execute("""
+                SELECT row_id, incident_id, source_path, source_line, first_path, first_line FROM (
+                    SELECT rowid AS row_id, incident_id, source_path, source_line,
+                           first_value(source_path) OVER earlier AS first_path,
+                           first_value(source_line) OVER earlier AS first_line,
+                           row_number() OVER earlier AS nth
+                    FROM incidents
+                    WHERE incident_id IN (SELECT incident_id FROM incidents GROUP BY incident_id HAVING count(*) > 1)
+                    WINDOW earlier AS (PARTITION BY incident_id ORDER BY rowid)
+                ) WHERE nth > 1 ORDER BY row_id
+            """).fetchall()
+            if not later:
+                return
+            with _registered(self.con, "later_rows", row_id=([row[0] for row in later], pa.int64())):
+                self.con.execute("DELETE FROM incidents WHERE rowid IN (SELECT row_id FROM later_rows)")
+            problems = duplicate_incident_problems(LaterIncident(*row[1:]) for row in later)
+            self.insert("load_problems", tables.problem_table(problems, self.load_id))
 
     def add_results(self, results: Sequence[FileResult]) -> None:
         """Queue the `files` rows and problems of results that the rules are done with."""
@@ -361,7 +455,7 @@ class Build:
     def delete_postmortems(self, ids: Iterable[str]) -> None:
         """Remove every row of these postmortems from every table that holds them."""
         with self._ids(ids):
-            for name in POSTMORTEM_TABLES:
+            for name in (*POSTMORTEM_TABLES, WORDS_TABLE):
                 self.con.execute(f"DELETE FROM {name} WHERE postmortem_id IN (SELECT id FROM wanted_ids)")
 
     def postmortem_ids_of(self, paths: Iterable[str]) -> list[str]:
@@ -571,6 +665,23 @@ class Build:
             self._con = None
 
 
+def _connect_to_build(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection that writes `path`, without DuckDB's asynchronous I/O threads where it has them.
+
+    Each of those (8 by default since DuckDB 2.0) reserves a 64 MB malloc arena as it
+    starts: 570 MB of address space that a load under `ulimit -v` cannot spare, for
+    reads of local Parquet files (an export's rows, see `add_rows`) that do not need
+    them: the worker threads then do the reading.
+    """
+    config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": BUILD_MEMORY_LIMIT}
+    try:
+        return connect_file(path, read_only=False, config={**config, "async_threads": 0})
+    except duckdb.InvalidInputException as exc:
+        if "async_threads" not in str(exc):
+            raise
+        return connect_file(path, read_only=False, config=config)  # a DuckDB without the setting
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
     """Insert `rows` (columns named as in the schema; the batch indexes are left out)."""
     if rows.num_rows == 0:
@@ -578,6 +689,15 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
     columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
     with _registered(con, "incoming_rows", rows):
         con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
+
+
+def _kept_rows(rows: pa.Table, dropped: list[int]) -> pa.Table:
+    """`rows` but those of the postmortems at the `dropped` positions, without the batch indexes."""
+    if dropped and tables.PM_INDEX in rows.column_names:
+        import pyarrow.compute as pc  # only for duplicate ids: slow to import (70 ms)
+
+        rows = rows.filter(pc.invert(pc.is_in(rows[tables.PM_INDEX], pa.array(dropped, tables.INT))))
+    return rows.drop_columns([name for name in rows.column_names if name in tables.INDEXES])
 
 
 @contextlib.contextmanager

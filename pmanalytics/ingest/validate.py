@@ -3,21 +3,25 @@
 - Duplicate ids: the first postmortem in path order is kept, the others rejected.
 - The tracker overlay: `actions.*` rows update the status and closed date of the
   matching Markdown action, or add actions.
-- Incidents: one row per incident id, first in path order.
+- Incidents: one row per incident id, the first in path order, then row order.
 
-The first and last rules only look backwards in path order, so :class:`Validator`
-applies them as results arrive, and a result is final once added: a load streams
-100,000 files through it and stores each batch right away. The overlay needs every
-postmortem, so it runs at the end, on the actions of the postmortems the tracker names,
-read back from the database being built; only the tracker results wait for it.
+The first rule only looks backwards in path order, so :class:`Validator` applies it as
+results arrive, and a result is final once added: a load streams 100,000 files through
+it and stores each batch right away. The overlay needs every postmortem, so it runs at
+the end, on the actions of the postmortems the tracker names, read back from the
+database being built; only the tracker results wait for it. The incident rule runs on
+the stored rows too, once every export is in (`store.Build.reject_duplicate_incidents`
+finds the later rows of each id, `duplicate_incident_problems` says why each goes): an
+`incidents.*` export of any size then costs the load no memory per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from pmanalytics.corpus.records import Action, FileResult, Incident, IncidentRef, Postmortem, PostmortemRef, Problem
+from pmanalytics.corpus.records import Action, FileResult, Postmortem, PostmortemRef, Problem
 
 AnyPostmortem = Postmortem | PostmortemRef
 
@@ -34,20 +38,19 @@ class TrackedActions:
 class Validator:
     """The cross-file rules over results fed in path order (see the module docstring).
 
-    After `add`, a result holds only its kept postmortems and incidents (records or
-    references alike), and its final problems and outcome, unless it has tracker rows:
-    those are in `trackers` until `overlay_tracker`.
+    After `add`, a result holds only its kept postmortems (records or references alike),
+    and its final problems and outcome, unless it has tracker rows: those are in
+    `trackers` until `overlay_tracker`. (Incident rows are checked once stored: see the
+    module docstring.)
     """
 
     def __init__(self) -> None:
         self.trackers: list[FileResult] = []
         self._first_path: dict[str, str] = {}
-        self._first_incident: dict[str, str] = {}
 
     def add(self, result: FileResult) -> None:
         """Take the next result in path order."""
         self._unique_postmortems(result)
-        self._unique_incidents(result)
         if result.actions:
             self.trackers.append(result)
 
@@ -82,17 +85,24 @@ class Validator:
             )
             _reject_postmortem(result, pm, reason)
 
-    def _unique_incidents(self, result: FileResult) -> None:
-        kept: list[Incident | IncidentRef] = []
-        for incident in result.incidents:
-            first = self._first_incident.get(incident.incident_id)
-            if first is None:
-                self._first_incident[incident.incident_id] = f"{incident.source_path}:{incident.source_line}"
-                kept.append(incident)
-                continue
-            _reject_row(result, incident.source_line,
-                        f"duplicate incident id {incident.incident_id!r}: already used by {first}")
-        result.incidents = kept
+
+class LaterIncident(NamedTuple):
+    """An `incidents.*` row whose id an earlier row has (in path order, then row order), and where that one is."""
+
+    incident_id: str
+    source_path: str
+    source_line: int | None  # None: an item of a JSON array
+    first_path: str
+    first_line: int | None
+
+
+def duplicate_incident_problems(rows: Iterable[LaterIncident]) -> list[Problem]:
+    """The error of each incident row rejected for its id (docs/corpus.md section 2): the first row is kept."""
+    return [
+        Problem(row.source_path, row.source_line, "error",
+                f"duplicate incident id {row.incident_id!r}: already used by {row.first_path}:{row.first_line}")
+        for row in rows
+    ]
 
 
 def _where(path: str, line: int | None, source_format: str) -> str:
