@@ -22,7 +22,7 @@ from pmanalytics.tools.sample import write_sample
 
 TABLES_COMPARED = (
     "postmortems", "services", "teams", "tags", "root_causes", "sections", "timeline_events",
-    "actions", "lessons", "incidents", "files", "load_problems", "settings", "meta", "parse_cache",
+    "actions", "lessons", "incidents", "files", "load_problems", "settings", "meta", "parse_cache", "postmortem_words",
 )
 
 

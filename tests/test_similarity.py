@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -155,3 +156,99 @@ def test_stop_words_are_package_data_per_language() -> None:
     words = stop_words()
     assert set(words) == {"en", "fr"}
     assert "the" in words["en"] and "avec" in words["fr"]
+
+
+# --- the words stored at load (postmortem_words), and what the figures make of them ----------------
+
+
+def _write(corpus: Path, files: dict[str, str], settings: str = "") -> Path:
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    if settings:
+        (corpus / "pmanalytics.toml").write_text(settings, encoding="utf-8")
+    return corpus
+
+
+def _words(db_path: Path) -> list[tuple[object, ...]]:
+    with pm.open_database(db_path) as db:
+        return db.con.execute("SELECT * FROM postmortem_words ORDER BY ALL").fetchall()
+
+
+def _figures(db_path: Path) -> tuple[list[list[object]], list[list[object]]]:
+    """similar() for every postmortem and the likely recurrences of all time, as plain rows."""
+    with pm.open_database(db_path) as db:
+        ids = [row[0] for row in db.con.execute("SELECT postmortem_id FROM postmortems ORDER BY 1").fetchall()]
+        related = [[pid, *row] for pid in ids for row in similar(db, pid, top=10).values.tolist()]
+        pairs = missed_recurrences(db, make_scope(db, None, as_of="2026-12-31")).values.tolist()
+    return related, pairs
+
+
+def test_the_load_stores_each_part_s_folded_words_with_their_counts(db: pm.Database) -> None:
+    rows = db.con.execute("SELECT part, word, occurrences FROM postmortem_words WHERE postmortem_id = 'FR-2' "
+                          "AND part IN ('title', 'context') ORDER BY ALL").fetchall()
+    # "Évictions massives dans le cache Redis"; "La mémoire du cache Redis était SATURÉE ; les CLÉS DE
+    # SESSION n'avaient pas d'expiration.": folded, without the words of one or two letters (la, du, de, n', d')
+    title = ["cache", "dans", "evictions", "massives", "redis"]
+    context = ["avaient", "cache", "cles", "etait", "expiration", "les", "memoire", "pas", "redis", "saturee",
+               "session"]
+    assert rows == [("context", word, 1) for word in context] + [("title", word, 1) for word in title]
+    timeline = dict(db.con.execute("SELECT word, occurrences FROM postmortem_words WHERE postmortem_id = 'FR-1' "
+                                   "AND part = 'timeline'").fetchall())
+    # "mémoire du cache Redis saturée", "évictions des clés de session": stop words stay (the query drops them)
+    assert timeline == {"memoire": 1, "cache": 1, "redis": 1, "saturee": 1, "evictions": 1, "des": 1, "cles": 1,
+                        "session": 1}
+
+
+def test_a_reload_leaves_the_words_and_the_figures_of_a_load_from_scratch(tmp_path: Path) -> None:
+    corpus = _write(tmp_path / "corpus", CORPUS)
+    pm.load(corpus, tmp_path / "reloaded.duckdb")
+    (corpus / "FR-3.md").write_text(CORPUS["FR-3.md"].replace("toute la table", "toute la table des clés"),
+                                    encoding="utf-8")
+    (corpus / "EN-3.md").unlink()
+    moved = CORPUS["EN-1.md"].replace("id: EN-1", "id: EN-4").replace("2026-03-01", "2026-05-01")
+    (corpus / "EN-4.md").write_text(moved, encoding="utf-8")
+    report = pm.load(corpus, tmp_path / "reloaded.duckdb")
+    assert report.files_read < report.files_seen  # a reload, not a load from scratch
+    pm.load(corpus, tmp_path / "scratch.duckdb")
+    assert _words(tmp_path / "reloaded.duckdb") == _words(tmp_path / "scratch.duckdb")
+    assert {row[0] for row in _words(tmp_path / "reloaded.duckdb")} == {"FR-1", "FR-2", "FR-3", "EN-1", "EN-2", "EN-4"}
+    assert _figures(tmp_path / "reloaded.duckdb") == _figures(tmp_path / "scratch.duckdb")
+
+
+def test_a_database_from_before_the_stored_words_gives_the_same_figures(tmp_path: Path) -> None:
+    corpus = _write(tmp_path / "corpus", CORPUS)
+    pm.load(corpus, tmp_path / "new.duckdb")
+    pm.load(corpus, tmp_path / "old.duckdb")
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("DROP TABLE postmortem_words")  # as an earlier pmanalytics wrote it
+    assert _figures(tmp_path / "old.duckdb") == _figures(tmp_path / "new.duckdb")  # read from the text
+    report = pm.load(corpus, tmp_path / "old.duckdb")  # nothing changed: the reload adds the words of every one
+    assert report.files_read == 0
+    assert _words(tmp_path / "old.duckdb") == _words(tmp_path / "new.duckdb")
+
+
+@pytest.mark.parametrize(("days", "listed"), [("45", True), ("44.99", False)])
+def test_a_pair_exactly_one_window_apart_is_listed(tmp_path: Path, days: str, listed: bool) -> None:
+    # EN-1 started on 1 March at 10:00 UTC, EN-2 on 15 April at 10:00: 45 days apart
+    files = {name: CORPUS[name] for name in ("EN-1.md", "EN-2.md", "FR-1.md", "FR-2.md")}
+    corpus = _write(tmp_path / "corpus", files, settings=f"recurrence_days = {days}\n")
+    pm.load(corpus, tmp_path / "pm.duckdb")
+    with pm.open_database(tmp_path / "pm.duckdb") as db:
+        pairs = missed_recurrences(db, make_scope(db, None, as_of="2026-06-30"))
+    expected = [("EN-2", "EN-1"), ("FR-2", "FR-1")] if listed else [("FR-2", "FR-1")]  # FR: 41 days apart
+    assert sorted(zip(pairs["postmortem_id"], pairs["earlier_postmortem_id"], strict=True)) == expected
+
+
+def test_postmortems_with_the_same_text_tie_and_are_listed_by_id(tmp_path: Path) -> None:
+    copies = {f"EN-1{suffix}.md": CORPUS["EN-1.md"].replace("id: EN-1", f"id: EN-1{suffix}") for suffix in "CAB"}
+    corpus = _write(tmp_path / "corpus", {**CORPUS, **copies})
+    pm.load(corpus, tmp_path / "pm.duckdb")
+    with pm.open_database(tmp_path / "pm.duckdb") as db:
+        found = similar(db, "EN-2", top=4)
+        assert list(found["id"]) == ["EN-1", "EN-1A", "EN-1B", "EN-1C"]
+        assert found["score"].nunique() == 1  # the same words weigh the same: equal to the last digit
+        assert found["shared_terms"].map(tuple).nunique() == 1
+        copies_found = similar(db, "EN-1B", top=3)
+        assert copies_found["id"].tolist() == ["EN-1", "EN-1A", "EN-1C"]
+        assert copies_found["score"].nunique() == 1 and copies_found["score"].iloc[0] == pytest.approx(1.0)

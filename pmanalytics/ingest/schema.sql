@@ -154,3 +154,12 @@ CREATE TABLE parse_cache (
     content_sha256 VARCHAR,
     result_json VARCHAR NOT NULL
 );
+
+-- Internal: the words of each postmortem's text, counted as its rows go in, from which related
+-- incidents (metrics/similarity.py) weigh words at query time instead of reading every text again.
+CREATE TABLE postmortem_words (
+    postmortem_id VARCHAR NOT NULL,
+    part VARCHAR NOT NULL,
+    word VARCHAR NOT NULL,
+    occurrences INTEGER NOT NULL
+);
