@@ -678,6 +678,51 @@ def test_recurring_pairs(causes_db: Opened) -> None:
     assert causes.recurring_pairs(causes_db.db, causes_db.scope("2025Q4")).empty
 
 
+def test_open_fix_by_incident_counts_the_actions_open_then_and_now(causes_db: Opened) -> None:
+    frame = causes.open_fix_by_incident(causes_db.db, causes_db.scope("2026Q1"))
+    assert list(frame.columns) == ["postmortem_id", "service", "cause", "earlier_postmortem_id", "open_then",
+                                   "open_now"]
+    assert_rows(frame, [
+        # C6 (03-20) on C1 (api) and C2 (api, web), both config: c1a and c2a open then and at as_of
+        # (04-15); c2b was closed on 03-05, before C6 started
+        {"postmortem_id": "C6", "service": "api, web", "cause": "config", "earlier_postmortem_id": "C1, C2",
+         "open_then": 2, "open_now": 2},
+        # C4 (03-01) on C2 (web, software): c2a and c2b (closed 03-05) open then, c2a alone now;
+        # c2c is cancelled
+        {"postmortem_id": "C4", "service": "web", "cause": "software", "earlier_postmortem_id": "C2",
+         "open_then": 2, "open_now": 1},
+        {"postmortem_id": "C2", "service": "api", "cause": "config", "earlier_postmortem_id": "C1",
+         "open_then": 1, "open_now": 1},  # c1a
+    ])
+    assert causes.open_fix_by_incident(causes_db.db, causes_db.scope("2025Q4")).empty  # C1 has nothing earlier
+
+
+def test_open_fix_by_incident_lists_names_as_first_met(tmp_path: Path) -> None:
+    def at(day: str) -> dict[str, str]:
+        return {"started": f"{day}T10:00:00Z", "resolved": f"{day}T11:00:00Z"}
+
+    files = {
+        "e1.md": postmortem("E1", **at("2025-12-01"), services=["web"], root_causes=["config: a"],
+                            actions=[("e1a", "long", "team-a", "2026-01-15", "open", "")]),
+        "e2.md": postmortem("E2", **at("2026-01-05"), services=["api", "web"], root_causes=["config: b"],
+                            actions=[("e2a", "short", "team-a", "2026-02-01", "done", "2026-04-01"),
+                                     ("e2b", "short", "team-a", "2026-02-01", "cancelled", "")]),
+        "l3.md": postmortem("L3", **at("2026-02-10"), services=["api", "web"],
+                            root_causes=["config: c", "software: d"]),
+        "l4.md": postmortem("L4", **at("2026-03-01"), services=["db"], root_causes=["capacity: e"]),
+    }
+    with opened(build(tmp_path, files)) as database:
+        frame = causes.open_fix_by_incident(database.db, database.scope("2026Q1"))
+    assert_rows(frame, [
+        # L3 (02-10) on E1 (web, config), then on E2 (api and web, config): "web" is met first.
+        # Open then: e1a, and e2a (closed 04-01); still open at as_of (04-15): e1a alone
+        {"postmortem_id": "L3", "service": "web, api", "cause": "config", "earlier_postmortem_id": "E1, E2",
+         "open_then": 2, "open_now": 1},
+        {"postmortem_id": "E2", "service": "web", "cause": "config", "earlier_postmortem_id": "E1",
+         "open_then": 1, "open_now": 1},  # e1a; L4 shares nothing with an earlier incident
+    ])
+
+
 def test_recurred_with_open_fix_names_the_open_action(causes_db: Opened) -> None:
     frame = causes.recurred_with_open_fix(causes_db.db, causes_db.scope("2026Q1"))
     assert list(frame.columns) == ["postmortem_id", "title", "earlier_postmortem_id", "action_id", "description",

@@ -20,7 +20,6 @@ from pmanalytics.report.attention import (
     Overdue,
     Recurrence,
     needs_attention,
-    open_fix_by_incident,
     overdue_facts,
 )
 from pmanalytics.report.comparison import comparisons, points
@@ -199,33 +198,6 @@ def test_overdue_table_splits_drafts_from_incidents_without_postmortem() -> None
     drafts, missing = overdue_facts(overdue)
     assert drafts == [Overdue("PM-4", 40)]
     assert missing == [Overdue("INC-1", 51)]
-
-
-def test_one_row_per_incident_that_recurred_with_a_fix_open() -> None:
-    open_fix = pd.DataFrame({
-        "postmortem_id": ["PM-9", "PM-9", "PM-9", "PM-7"],
-        "earlier_postmortem_id": ["PM-1", "PM-1", "PM-2", "PM-1"],
-        "action_id": ["A-1", "A-2", "B-1", "A-1"],
-    })
-    pairs = pd.DataFrame({
-        "postmortem_id": ["PM-9", "PM-9", "PM-7", "PM-9"],
-        "earlier_postmortem_id": ["PM-1", "PM-2", "PM-1", "PM-5"],
-        "service_names": ["checkout", "checkout, auth", "checkout", "search"],
-        "categories": ["config", "deployment", "config", "data"],
-    })
-    actions = pd.DataFrame({
-        "postmortem_id": ["PM-1", "PM-1", "PM-2"],
-        "action_id": ["A-1", "A-2", "B-1"],
-        "status": ["done", "open", "done"],
-        "closed_date": [dt.date(2026, 9, 1), None, dt.date(2026, 10, 5)],  # B-1 closed after as_of
-    })
-    table = open_fix_by_incident(open_fix, pairs, actions, dt.date(2026, 9, 30))
-    assert table.to_dict("records") == [
-        {"postmortem_id": "PM-9", "service": "checkout, auth", "cause": "config, deployment",
-         "earlier_postmortem_id": "PM-1, PM-2", "open_then": 3, "open_now": 2},
-        {"postmortem_id": "PM-7", "service": "checkout", "cause": "config", "earlier_postmortem_id": "PM-1",
-         "open_then": 1, "open_now": 0},
-    ]
 
 
 def test_comparisons_read_the_verdicts_of_docs_corpus_4_3() -> None:

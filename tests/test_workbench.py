@@ -275,3 +275,14 @@ def test_recurring_services_with_open_fixes(db: pm.Database) -> None:
     assert frame.values.tolist() == [["Payments", 3, 1, 1], ["Search", 2, 1, 0]]
     recurrence = headline_figures(db, scope)["recurrence"]
     assert (recurrence["recurring"], recurrence["with_open_fix"]) == (2, 1)
+
+
+def test_the_incident_list_gives_categories_in_alphabetical_order(tmp_path: Path) -> None:
+    from pmanalytics.metrics.listing import postmortem_list
+
+    causes = ["monitoring: no alert", "config: bad flag", "monitoring: late page", "capacity: full disk"]
+    db_path = build(tmp_path, {"pm.md": postmortem("PM-1", started="2025-02-03T10:00:00Z",
+                                                   resolved="2025-02-03T11:00:00Z", root_causes=causes)})
+    with pm.open_database(db_path) as database:
+        listed = postmortem_list(database, make_scope(database, "2025Q1"))
+    assert listed["categories"].tolist() == ["capacity, config, monitoring"]

@@ -81,7 +81,7 @@ def recurring_pairs(db: Database, scope: Scope) -> pd.DataFrame:
         FROM recurrence_pairs pr
         JOIN postmortems later ON later.postmortem_id = pr.postmortem_id
         JOIN postmortems earlier ON earlier.postmortem_id = pr.earlier_postmortem_id
-        ORDER BY pr.started_at, pr.postmortem_id, pr.earlier_started_at
+        ORDER BY pr.started_at, pr.postmortem_id, pr.earlier_started_at, pr.earlier_postmortem_id
     """, scope, **recurrence_params(scope))
 
 
@@ -102,6 +102,73 @@ def recurred_with_open_fix(db: Database, scope: Scope) -> pd.DataFrame:
     """, scope, **recurrence_params(scope))
 
 
+def open_fix_by_incident(db: Database, scope: Scope) -> pd.DataFrame:
+    """One row per incident of the scope that recurred while an earlier incident's action was open
+    (docs/corpus.md section 4, item 5): the rows of `recurred_with_open_fix`, one per incident.
+
+    `open_then` counts the earlier incidents' actions open when the incident started, `open_now`
+    those still open at as_of: not cancelled, and not done and closed by then (a done action
+    without a closed date is closed). `service` and `cause` list what the incident
+    shares with those earlier incidents, each name once, in the order of `recurring_pairs` (earliest
+    earlier incident first, each pair's names sorted); `earlier_postmortem_id` lists those incidents
+    sorted. Columns: postmortem_id, service, cause, earlier_postmortem_id, open_then, open_now; the
+    most still open first, then the most open then, then by id.
+
+    Computed in the database: the pairs and open actions behind it run to hundreds of thousands of
+    rows for a quarter of a large corpus, the table to a few thousand.
+    """
+    return run(db, RECURRENCE_PAIRS + """,
+        fix_actions AS (SELECT DISTINCT postmortem_id, earlier_postmortem_id, action_id FROM open_fixes),
+        fix_states AS (
+            -- every action of the earlier incident under that id (an id may be written twice)
+            SELECT f.postmortem_id, f.earlier_postmortem_id,
+                   CASE a.status WHEN 'cancelled' THEN FALSE
+                                 WHEN 'done' THEN coalesce(a.closed_date > $as_of_date, FALSE)
+                                 ELSE TRUE END AS still_open
+            FROM fix_actions f
+            JOIN actions a ON a.postmortem_id = f.earlier_postmortem_id AND a.action_id = f.action_id
+        ),
+        by_incident AS (
+            SELECT postmortem_id, count(*) AS open_then, count(*) FILTER (still_open) AS open_now,
+                   string_agg(DISTINCT earlier_postmortem_id, ', ' ORDER BY earlier_postmortem_id)
+                       AS earlier_postmortem_id
+            FROM fix_states GROUP BY postmortem_id
+        ),
+        shared AS (
+            -- the links of those pairs: a pair's services (categories) are those of its links
+            SELECT l.postmortem_id, l.earlier_started_at, l.earlier_postmortem_id, l.service_name, l.category
+            FROM recurrence_links l
+            SEMI JOIN (SELECT DISTINCT postmortem_id, earlier_postmortem_id FROM fix_actions) f
+              ON f.postmortem_id = l.postmortem_id AND f.earlier_postmortem_id = l.earlier_postmortem_id
+        ),
+        first_seen AS (
+            -- where each name is first met: pair by pair, the earliest earlier incident first, then
+            -- in the pair's sorted names, as `recurring_pairs` lists them ("a, b" read back as names:
+            -- a name with ", " in it is two)
+            SELECT s.postmortem_id, 'service' AS kind, n.name,
+                   min({'at': s.earlier_started_at, 'id': s.earlier_postmortem_id, 'in': s.service_name,
+                        'i': n.i}) AS seen
+            FROM shared s, unnest(string_split(s.service_name, ', ')) WITH ORDINALITY AS n(name, i)
+            WHERE n.name <> '' GROUP BY ALL
+            UNION ALL
+            SELECT s.postmortem_id, 'cause', n.name,
+                   min({'at': s.earlier_started_at, 'id': s.earlier_postmortem_id, 'in': s.category, 'i': n.i})
+            FROM shared s, unnest(string_split(s.category, ', ')) WITH ORDINALITY AS n(name, i)
+            WHERE n.name <> '' GROUP BY ALL
+        ),
+        names AS (
+            SELECT postmortem_id,
+                   string_agg(name, ', ' ORDER BY seen) FILTER (kind = 'service') AS service,
+                   string_agg(name, ', ' ORDER BY seen) FILTER (kind = 'cause') AS cause
+            FROM first_seen GROUP BY postmortem_id
+        )
+        SELECT b.postmortem_id, coalesce(n.service, '') AS service, coalesce(n.cause, '') AS cause,
+               b.earlier_postmortem_id, b.open_then, b.open_now
+        FROM by_incident b LEFT JOIN names n USING (postmortem_id)
+        ORDER BY b.open_now DESC, b.open_then DESC, b.postmortem_id
+    """, scope, as_of_date=scope.as_of_date, **recurrence_params(scope))
+
+
 def top_recurring(db: Database, scope: Scope, limit: int = 10) -> pd.DataFrame:
     """Service × category combinations that recur most in the scope.
 
@@ -109,9 +176,11 @@ def top_recurring(db: Database, scope: Scope, limit: int = 10) -> pd.DataFrame:
     """
     return run(db, RECURRENCE_PAIRS + """,
         shared AS (
-            SELECT DISTINCT pr.postmortem_id, s.service_name, c.category
-            FROM recurrence_pairs pr, unnest(pr.service_names) AS s(service_name),
-                 unnest(pr.categories) AS c(category)
+            -- each pair's services with each of its categories (the lists of `recurring_pairs`),
+            -- from the links: a pair has few, and listing every pair's names costs more
+            SELECT DISTINCT s.postmortem_id, s.service_name, c.category
+            FROM recurrence_links s JOIN recurrence_links c
+              ON c.postmortem_id = s.postmortem_id AND c.earlier_postmortem_id = s.earlier_postmortem_id
         ),
         totals AS (
             SELECT DISTINCT s.service_name, r.category, p.postmortem_id

@@ -7,14 +7,13 @@ Each part is one parameterised query over the scoped views (`figures.scope`);
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pmanalytics.database import Database
-from pmanalytics.metrics.learning import publication_times
 from pmanalytics.metrics.scope import Scope, run_rows
-from pmanalytics.metrics.statistics import kaplan_meier, km_median
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DURATIONS = {
     "time_to_detect_minutes": "detected_at",
@@ -102,6 +101,10 @@ def time_to_postmortem_with_drafts(db: Database, scope: Scope) -> dict[str, Any]
     more than half may still be unpublished ("not reached"); `within_deadline_rate_with_drafts` is
     1 − S(deadline), so a draft older than the deadline counts as late and a younger one is censored.
     """
+    # imported here: the counts of this module need no pandas (`incident_counts` checks a report's scope)
+    from pmanalytics.metrics.learning import publication_times
+    from pmanalytics.metrics.statistics import kaplan_meier, km_median
+
     times = publication_times(db, scope)
     curve = kaplan_meier(times["hours"].to_numpy(dtype=float), times["is_published"].to_numpy(dtype=bool))
     n = len(times)
@@ -210,9 +213,10 @@ RECURRENCE_PAIRS = """
         GROUP BY postmortem_id, earlier_postmortem_id
     ),
     open_fixes AS (
+        -- from the links, not recurrence_pairs: the pairs' lists of names are not needed here
         SELECT pr.postmortem_id, pr.earlier_postmortem_id, a.action_id, a.description, a.owner,
                a.status, a.due_date
-        FROM recurrence_pairs pr
+        FROM (SELECT DISTINCT postmortem_id, earlier_postmortem_id, started_at FROM recurrence_links) pr
         JOIN actions a ON a.postmortem_id = pr.earlier_postmortem_id
         WHERE a.status <> 'cancelled'
           AND NOT (a.status = 'done' AND (a.closed_date IS NULL

@@ -8,11 +8,12 @@ from __future__ import annotations
 import pandas as pd
 
 from pmanalytics.database import TABLES, Database
-from pmanalytics.metrics.scope import Scope, run
+from pmanalytics.metrics.scope import Scope, run, scoped_rows
 
 
 def postmortem_list(db: Database, scope: Scope) -> pd.DataFrame:
-    """The scope's postmortems, newest first, with their services and root-cause categories.
+    """The scope's postmortems, newest first, with their services and root-cause categories (in
+    alphabetical order: the same page and CSV on every run).
 
     Columns: postmortem_id, title, severity, status, started_at, services, categories, source_path.
     """
@@ -21,7 +22,7 @@ def postmortem_list(db: Database, scope: Scope) -> pd.DataFrame:
             SELECT p.postmortem_id, p.title, p.severity, p.status, p.started_at,
                    (SELECT string_agg(service_name, ', ' ORDER BY position) FROM services s
                     WHERE s.postmortem_id = p.postmortem_id) AS services,
-                   (SELECT string_agg(DISTINCT category, ', ') FROM root_causes r
+                   (SELECT string_agg(DISTINCT category, ', ' ORDER BY category) FROM root_causes r
                     WHERE r.postmortem_id = p.postmortem_id) AS categories,
                    p.source_path
             FROM scoped_postmortems p
@@ -43,7 +44,7 @@ def scoped_tables(db: Database, scope: Scope, names: tuple[str, ...]) -> dict[st
             raise ValueError(f"no table {name!r}")
         frames[name] = run(db, f"""
             wanted AS (SELECT postmortem_id FROM scoped_postmortems)
-            SELECT t.* FROM {name} t WHERE t.postmortem_id IN (SELECT postmortem_id FROM wanted) ORDER BY t.rowid
+            {scoped_rows(name)} ORDER BY rowid
         """, scope)  # the name is one of TABLES, checked above
     return frames
 

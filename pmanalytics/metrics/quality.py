@@ -16,30 +16,38 @@ import pandas as pd
 
 from pmanalytics.database import Database
 from pmanalytics.metrics.groups import dimension
-from pmanalytics.metrics.scope import Scope, run
+from pmanalytics.metrics.scope import Scope, run, scoped_rows
 
 SECTIONS = ("context", "timeline", "root_causes", "actions", "lessons", "follow_up")
 SCORE_RULE = __doc__
 
 _SECTION_FLAGS = ",\n".join(
-    f"bool_or(s.section = '{name}' AND trim(s.body) <> '') AS has_{name}" for name in SECTIONS
+    f"bool_or(s.section = '{name}' AND s.has_text) AS has_{name}" for name in SECTIONS
 )
 
 QUALITY = f"""
+    scoped_sections AS ({scoped_rows("sections")}),
+    section_texts AS (  -- each body trimmed once, not once per flag
+        SELECT postmortem_id, section, trim(body) <> '' AS has_text FROM scoped_sections
+    ),
     present AS (
         SELECT p.postmortem_id, {_SECTION_FLAGS}
-        FROM scoped_postmortems p LEFT JOIN sections s USING (postmortem_id)
+        FROM scoped_postmortems p LEFT JOIN section_texts s USING (postmortem_id)
         GROUP BY p.postmortem_id
     ),
+    scoped_timeline_events AS ({scoped_rows("timeline_events")}),
+    scoped_action_rows AS ({scoped_rows("actions")}),
+    scoped_lessons AS ({scoped_rows("lessons")}),
     counted AS (
         SELECT p.postmortem_id, p.title, p.source_path, p.started_at,
-               (SELECT count(*) FROM timeline_events e WHERE e.postmortem_id = p.postmortem_id) AS timeline_events,
-               (SELECT count(*) FROM actions a WHERE a.postmortem_id = p.postmortem_id) AS actions,
-               (SELECT count(*) FROM actions a WHERE a.postmortem_id = p.postmortem_id
+               (SELECT count(*) FROM scoped_timeline_events e WHERE e.postmortem_id = p.postmortem_id)
+                   AS timeline_events,
+               (SELECT count(*) FROM scoped_action_rows a WHERE a.postmortem_id = p.postmortem_id) AS actions,
+               (SELECT count(*) FROM scoped_action_rows a WHERE a.postmortem_id = p.postmortem_id
                    AND a.owner IS NOT NULL AND a.due_date IS NOT NULL) AS actions_with_owner_and_due,
-               (SELECT count(*) FROM lessons l WHERE l.postmortem_id = p.postmortem_id
+               (SELECT count(*) FROM scoped_lessons l WHERE l.postmortem_id = p.postmortem_id
                    AND l.kind = 'went_well') AS lessons_went_well,
-               (SELECT count(*) FROM lessons l WHERE l.postmortem_id = p.postmortem_id
+               (SELECT count(*) FROM scoped_lessons l WHERE l.postmortem_id = p.postmortem_id
                    AND l.kind = 'went_wrong') AS lessons_went_wrong,
                coalesce(p.published_at <= $as_of
                         AND epoch(p.published_at) - epoch(p.resolved_at) BETWEEN 0 AND $deadline_seconds,

@@ -10,11 +10,9 @@ previous quarter (docs/corpus.md sections 4 and 4.3).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -110,64 +108,8 @@ def overdue_facts(overdue: pd.DataFrame) -> tuple[list[Overdue], list[Overdue]]:
     return drafts, missing
 
 
-def open_fix_by_incident(open_fix: pd.DataFrame, pairs: pd.DataFrame, actions: pd.DataFrame,
-                         as_of_date: dt.date) -> pd.DataFrame:
-    """One row per incident that recurred with a fix still open (docs/corpus.md section 4, item 5).
-
-    `open_fix` is `causes.recurred_with_open_fix` (one row per action open when the incident
-    started), `pairs` is `causes.recurring_pairs` (what each earlier/later pair shares),
-    `actions` holds postmortem_id, action_id, status and closed_date of those actions.
-    An action is still open at `as_of_date` unless it is cancelled, or done and closed by then
-    (or done without a closed date). Columns: postmortem_id, service, cause,
-    earlier_postmortem_id, open_then, open_now; the most still-open first.
-    """
-    columns = ["postmortem_id", "service", "cause", "earlier_postmortem_id", "open_then", "open_now"]
-    if open_fix.empty:
-        return pd.DataFrame(columns=columns)
-    fixes = open_fix[["postmortem_id", "earlier_postmortem_id", "action_id"]].drop_duplicates()
-    state = actions.rename(columns={"postmortem_id": "earlier_postmortem_id"})
-    fixes = fixes.merge(state[["earlier_postmortem_id", "action_id", "status", "closed_date"]],
-                        on=["earlier_postmortem_id", "action_id"], how="left")
-    fixes["still_open"] = [_still_open(status, closed, as_of_date)
-                           for status, closed in zip(fixes["status"], fixes["closed_date"], strict=True)]
-    shared = pairs.merge(fixes[["postmortem_id", "earlier_postmortem_id"]].drop_duplicates(),
-                         on=["postmortem_id", "earlier_postmortem_id"])
-    rows = []
-    for key, group in fixes.groupby("postmortem_id", sort=False):
-        mine = shared[shared["postmortem_id"] == key]
-        rows.append({
-            "postmortem_id": key,
-            "service": _joined(mine["service_names"]),
-            "cause": _joined(mine["categories"]),
-            "earlier_postmortem_id": ", ".join(dict.fromkeys(group["earlier_postmortem_id"])),
-            "open_then": len(group),
-            "open_now": int(group["still_open"].sum()),
-        })
-    table = pd.DataFrame(rows, columns=columns)
-    return table.sort_values(["open_now", "open_then", "postmortem_id"], ascending=[False, False, True],
-                             ignore_index=True)
-
-
-def _still_open(status: object, closed: Any, as_of_date: dt.date) -> bool:
-    if status == "cancelled":
-        return False
-    if status == "done":
-        return not (closed is None or pd.isna(closed) or pd.Timestamp(closed).date() <= as_of_date)
-    return True
-
-
-def _joined(values: pd.Series) -> str:
-    """"a, b" strings of several rows as one list, each name once, in first-seen order."""
-    names: dict[str, None] = {}
-    for value in values:
-        for name in str(value).split(", "):
-            if name:
-                names[name] = None
-    return ", ".join(names)
-
-
 def recurrence_facts(by_incident: pd.DataFrame) -> list[Recurrence]:
-    """The rows of `open_fix_by_incident` as facts for `needs_attention`."""
+    """The rows of `causes.open_fix_by_incident` as facts for `needs_attention`."""
     return [Recurrence(str(row.postmortem_id), _split(row.service), _split(row.cause))
             for row in by_incident.itertuples(index=False)]
 

@@ -38,7 +38,6 @@ from pmanalytics.report.attention import (
     Attention,
     Facts,
     needs_attention,
-    open_fix_by_incident,
     overdue_facts,
     recurrence_facts,
 )
@@ -251,10 +250,28 @@ class Report:
 
     @property
     def previous_figures(self) -> dict[str, Any]:
-        """The headline figures of the previous quarter, at the age the comparisons use."""
+        """The counts of the headline figures of the previous quarter (incidents, postmortems, overdue
+        postmortems, `actions`), at the age the comparisons use: what the count cards show beside
+        this quarter's (the rates are compared by `comparisons`)."""
         if "_previous" not in self.__dict__:
-            self.__dict__["_previous"] = headline.headline_figures(self.db, trends.previous_scope(self.scope))
+            previous = trends.previous_scope(self.scope)
+            self.__dict__["_previous"] = {**headline.incident_counts(self.db, previous),
+                                          "actions": headline.action_counts(self.db, previous)}
         return self.__dict__["_previous"]
+
+    @property
+    def overdue_postmortems(self) -> pd.DataFrame:
+        """`learning.overdue_postmortems` of the scope, read once for what needs attention and its section."""
+        if "_overdue_postmortems" not in self.__dict__:
+            self.__dict__["_overdue_postmortems"] = learning.overdue_postmortems(self.db, self.scope)
+        return self.__dict__["_overdue_postmortems"]
+
+    @property
+    def overdue_actions(self) -> pd.DataFrame:
+        """`follow_through.overdue_actions` of the scope, read once for what needs attention and its section."""
+        if "_overdue_actions" not in self.__dict__:
+            self.__dict__["_overdue_actions"] = follow_through.overdue_actions(self.db, self.scope)
+        return self.__dict__["_overdue_actions"]
 
     @property
     def is_empty(self) -> bool:
@@ -396,8 +413,8 @@ class Report:
 
     def facts(self) -> Facts:
         """What `needs_attention` chooses from, read from the figures of this report."""
-        drafts, missing = overdue_facts(learning.overdue_postmortems(self.db, self.scope))
-        overdue_actions = follow_through.overdue_actions(self.db, self.scope)
+        drafts, missing = overdue_facts(self.overdue_postmortems)
+        overdue_actions = self.overdue_actions
         by_team = overdue_actions.groupby("owner_team").size().to_dict() if not overdue_actions.empty else {}
         worse = [key for key, item in self.comparisons.items() if item.verdict == "worse"]
         return Facts(drafts, missing, {str(k): int(v) for k, v in by_team.items()},
@@ -564,7 +581,7 @@ class Report:
         show_figure(charts.time_to_postmortem_curve(curve, self.scope.deadline_hours, lang=self.lang))
         show_figure(charts.coverage(learning.coverage_by(self.db, self.scope, by="severity"), lang=self.lang))
         heading(self._t("overdue_postmortems"), 3)
-        overdue = learning.overdue_postmortems(self.db, self.scope)
+        overdue = self.overdue_postmortems
         self.table(overdue[["incident_key", "title", "severity", "is_public", "resolved_at", "days_overdue", "teams"]],
                    "overdue_postmortems")
 
@@ -586,19 +603,14 @@ class Report:
         self.table(by_team, "actions_by_team")
         show_figure(charts.backlog(follow_through.backlog_over_time(self.db, trailing), lang=self.lang))
         heading(self._t("overdue_actions"), 3)
-        overdue = follow_through.overdue_actions(self.db, self.scope)
+        overdue = self.overdue_actions
         self.table(overdue[["owner_team", "postmortem_id", "action_id", "description", "due_date", "days_overdue"]],
                    "overdue_actions")
 
     def open_fix_table(self) -> pd.DataFrame:
-        """One row per incident that recurred with a fix still open (`attention.open_fix_by_incident`)."""
+        """One row per incident that recurred with a fix still open (`causes.open_fix_by_incident`)."""
         if "_open_fix" not in self.__dict__:
-            open_fix = causes.recurred_with_open_fix(self.db, self.scope)
-            earlier = sorted(set(open_fix["earlier_postmortem_id"].astype(str)))
-            actions = self.db.sql("SELECT postmortem_id, action_id, status, closed_date FROM actions "
-                                  "WHERE list_contains($ids, postmortem_id)", {"ids": earlier})
-            self.__dict__["_open_fix"] = open_fix_by_incident(open_fix, causes.recurring_pairs(self.db, self.scope),
-                                                              actions, self.scope.as_of_date)
+            self.__dict__["_open_fix"] = causes.open_fix_by_incident(self.db, self.scope)
         return self.__dict__["_open_fix"]
 
     def causes(self) -> None:

@@ -35,6 +35,8 @@ from pmanalytics.metrics.period import Period, parse_period
 from pmanalytics.report.i18n import language
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from pmanalytics.database import Database
 
 DEFAULT_NOTEBOOK = "quarterly_reliability"
@@ -117,8 +119,8 @@ def run_report(
     try:
         if staging is not None:
             values["tables_dir"] = str(staging / f"{name}{TABLES_SUFFIX}")
-        executed = execute(source, values, target, name)
-        page = to_html(executed, resolved, label, values.get("lang", "en"))
+        executed, document = execute(source, values, target, name)
+        page = to_html(document, resolved, label, values.get("lang", "en"))
         result = publish(target, name, executed, page, resolved, label)
         if staging is not None:
             publish_tables(staging / f"{name}{TABLES_SUFFIX}", target)
@@ -329,8 +331,15 @@ def _folder_name(period: Period) -> str:
     return _slug(period.label.replace("..", "_"))
 
 
-def execute(source: Path, values: dict[str, Any], target: Path, name: str) -> Path:
-    """Run the notebook with papermill; on failure keep `<name>.failed.ipynb` and raise."""
+def execute(source: Path, values: dict[str, Any], target: Path, name: str) -> tuple[Path, NotebookNode]:
+    """Run the notebook with papermill; on failure keep `<name>.failed.ipynb` and raise.
+
+    The executed notebook is written once, at the end (or with the error, on failure), not before
+    and after every cell: each write validates and serialises the whole notebook, charts
+    included (over half a second in all at 100,000 postmortems). Once the last cell has run the
+    kernel is stopped at once, without its exit routine: the outputs are all in, and a graceful
+    stop waits for the kernel to wind down. Returns the written file and the executed notebook.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -343,9 +352,10 @@ def execute(source: Path, values: dict[str, Any], target: Path, name: str) -> Pa
     _readable(temporary)
     try:
         with _kernel_stderr_to(target / f".{name}.kernel.log"):
-            papermill.execute_notebook(
+            document = papermill.execute_notebook(
                 str(source), temporary, parameters=values, kernel_name=KERNEL, progress_bar=False,
-                log_output=False, cwd=str(target.absolute()),  # not the notebook's folder: it may be in site-packages
+                log_output=False, request_save_on_cell_execute=False, shutdown_kernel="immediate",
+                cwd=str(target.absolute()),  # not the notebook's folder: it may be in site-packages
             )
     except PapermillExecutionError as exc:
         failed = target / f"{name}.failed.ipynb"
@@ -358,7 +368,7 @@ def execute(source: Path, values: dict[str, Any], target: Path, name: str) -> Pa
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return Path(temporary)
+    return Path(temporary), document
 
 
 @contextlib.contextmanager
@@ -387,16 +397,16 @@ def _readable(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~_umask())
 
 
-def to_html(executed: Path, period: Period, notebook: str, lang: str) -> str:
+def to_html(document: NotebookNode, period: Period, notebook: str, lang: str) -> str:
     """One self-contained page: outputs only (and the code too when the notebook's metadata says
-    `"pmanalytics": {"show_code": true}`), stderr dropped, plotly.js embedded once."""
-    import nbformat
+    `"pmanalytics": {"show_code": true}`), stderr dropped, plotly.js embedded once.
+
+    `document` is the executed notebook, which this changes."""
     from nbconvert import HTMLExporter
     from plotly.offline import get_plotlyjs
 
     from pmanalytics import __version__
 
-    document = nbformat.read(executed, as_version=4)
     for cell in document.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs
