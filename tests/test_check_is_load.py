@@ -212,3 +212,22 @@ def test_a_check_interrupted_midway_leaves_no_file(
     assert seen[1] != []
     assert list(temp.iterdir()) == []
     assert not any(db.parent.exists() for db in user_databases)
+
+
+def test_check_does_not_count_the_words_of_related_incidents(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The words only serve `similar` and the likely recurrences: a check, whose database is
+    thrown away, never counts them; a load does (the same spy catches it)."""
+    from pmanalytics.ingest import store
+
+    counted: list[str] = []
+    real = store.words_of
+    monkeypatch.setattr(store, "words_of", lambda table, rows: counted.append(table) or real(table, rows))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pm.md").write_text(TINY.format(n=1), encoding="utf-8")
+    assert pm.check(corpus).loaded == 1
+    assert counted == []
+    pm.load(corpus, tmp_path / "pm.duckdb")
+    assert "postmortems" in counted
+    with pm.open_database(tmp_path / "pm.duckdb") as db:
+        assert db.sql("SELECT count(*) AS n FROM postmortem_words")["n"][0] > 0

@@ -89,6 +89,20 @@ def load(
     >>> report.counts                             # doctest: +SKIP
     {'loaded': 298, 'rejected': 2, 'skipped': 2, 'warnings': 6}
     """
+    return _load(corpus, db, settings, workers, progress, on_total, count_words=True)
+
+
+def _load(
+    corpus: str | Path,
+    db: str | Path | None,
+    settings: str | Path | None,
+    workers: int | None,
+    progress: Progress | None,
+    on_total: Callable[[int], None] | None,
+    *,
+    count_words: bool,
+) -> LoadReport:
+    """`load`; `count_words=False` leaves out the word counts of related incidents (see `store.rebuild`)."""
     started = time.monotonic()
     corpus, override = Path(corpus), _path(settings)
     db_path = resolve_db_path(db)
@@ -98,7 +112,7 @@ def load(
     corpus_settings = read_settings(corpus, override)
     root = corpus.resolve()
     read = _Reader(corpus_settings, root, workers, progress, on_total)
-    with rebuild(db_path) as build:
+    with rebuild(db_path, count_words=count_words) as build:
         with _collector_paused():
             plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
         files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
@@ -274,7 +288,7 @@ def _throwaway_load(
     """
     with tempfile.TemporaryDirectory(prefix="pmanalytics-check-") as folder:
         db_path = Path(folder) / "check.duckdb"
-        report = load(corpus, db_path, settings=settings, workers=workers, progress=progress)
+        report = _load(corpus, db_path, settings, workers, progress, None, count_words=False)
         yield replace(report, db_path=None), db_path
 
 

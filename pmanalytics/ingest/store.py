@@ -175,8 +175,11 @@ os.register_at_fork(after_in_child=_drop_locks_in_child)
 
 
 @contextlib.contextmanager
-def rebuild(db_path: Path) -> Iterator[Build]:
+def rebuild(db_path: Path, *, count_words: bool = True) -> Iterator[Build]:
     """Lock, build beside `db_path`, and swap the result in if the block ends without error.
+
+    `count_words=False` leaves `postmortem_words` empty: for a database that is thrown away
+    once its problems are read (`pipeline.check`), where counting words cost 16 % of the load.
 
     A reload that can write the database in place (`Build.start_from_previous`) commits
     one transaction instead: nothing to swap, and an error or a kill leaves the database
@@ -193,6 +196,7 @@ def rebuild(db_path: Path) -> Iterator[Build]:
         _remove_stale_temporaries(db_path)
         temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
         build = Build(temporary, db_path)
+        build.count_words = count_words
         try:
             yield build
             build.close()
@@ -271,6 +275,7 @@ class Build:
         self._pending: dict[str, list[pa.Table]] = {}
         self._pending_postmortems = 0
         self.in_place = False  # writing `previous` itself (see `start_from_previous`)
+        self.count_words = True  # fill `postmortem_words` as rows go in (see `insert`)
 
     @property
     def rows_folder(self) -> Path:
@@ -373,7 +378,7 @@ class Build:
         postmortems (one aggregate of 10 million groups), and a reload would read every text.
         """
         _insert(self.con, table, rows)
-        if table in WORD_SOURCES and rows.num_rows:
+        if self.count_words and table in WORD_SOURCES and rows.num_rows:
             with _registered(self.con, "incoming_rows", rows):
                 self.con.execute(f"INSERT INTO {WORDS_TABLE} {words_of(table, 'incoming_rows')}")
 
