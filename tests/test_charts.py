@@ -531,7 +531,7 @@ def test_no_markup_from_the_data_in_the_drawn_charts(tmp_path: Path) -> None:
              for index, fig in enumerate(figures)]
     page = tmp_path / "charts.html"
     page.write_text("<!DOCTYPE html><html><body>" + "".join(parts) + "</body></html>", encoding="utf-8")
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium's helpers may still write
         run = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
                              capture_output=True, text=True, timeout=120, check=False)
     svgs = re.findall(r'<svg class="main-svg".*?</svg>', run.stdout, flags=re.DOTALL)

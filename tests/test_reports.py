@@ -259,7 +259,7 @@ def test_charts_render_in_a_browser_without_errors(reports: dict[tuple[str, str]
     page = reports[key]
     expected = page.read_text(encoding="utf-8").count('class="plotly-graph-div"')
     assert expected > 0
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium's helpers may still write
         run = subprocess.run(
             [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
             capture_output=True, text=True, timeout=120, check=False,
@@ -589,7 +589,7 @@ def test_nothing_is_clipped_sideways_on_a_phone(reports: dict[tuple[str, str], P
 def test_the_report_prints_to_a_pdf(reports: dict[tuple[str, str], Path], key: tuple[str, str], title: str,
                                     tmp_path: Path) -> None:
     browser, pdf = _browser(), tmp_path / "report.pdf"
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium's helpers may still write
         subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
                         f"--print-to-pdf={pdf}", reports[key].as_uri()],
                        capture_output=True, text=True, timeout=120, check=False)
@@ -669,7 +669,7 @@ def _page_width(browser: str, page: Path, width: int) -> int:
 
     import websocket
 
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium's helpers may still write
         process = subprocess.Popen([browser, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
                                     f"--user-data-dir={profile}", "about:blank"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
