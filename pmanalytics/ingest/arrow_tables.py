@@ -6,8 +6,8 @@ parsing them) and go into DuckDB in bulk. Instants become UTC microseconds, date
 days: exactly what the TIMESTAMPTZ and DATE columns hold.
 
 Postmortem tables carry one more column, `pm_index`, the position of their postmortem
-in the batch, and the incidents table `incident_index`, so that a postmortem or an
-incident rejected later (a duplicate id) can be left out.
+in the batch, so that a postmortem rejected later (a duplicate id) can be left out.
+Incidents need none: their duplicate ids are found once they are stored (`store`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ INT = pa.int32()
 BOOL = pa.bool_()
 DATE = pa.date32()
 PM_INDEX = "pm_index"
-INCIDENT_INDEX = "incident_index"
-INDEXES = (PM_INDEX, INCIDENT_INDEX)
+INDEXES = (PM_INDEX,)  # columns of the batch, not of the schema
 
 Column = tuple[str, pa.DataType, str | None]  # (column, type, attribute of the record; None: the item itself)
 
@@ -129,9 +128,8 @@ def action_table(actions: Sequence[Action]) -> pa.Table:
 
 
 def incident_table(incidents: Sequence[Incident]) -> pa.Table:
-    """The incidents, each row tagged with `incident_index`."""
-    return table(incidents, INCIDENT_COLUMNS).append_column(
-        INCIDENT_INDEX, pa.array(range(len(incidents)), type=INT))
+    """The incidents, as `schema.sql` holds them."""
+    return table(incidents, INCIDENT_COLUMNS)
 
 
 def file_table(results: Sequence[FileResult]) -> pa.Table:
