@@ -71,7 +71,7 @@ MISSED_RECURRENCES = ("import sys; import pmanalytics as pm; from pmanalytics.me
 
 # measure → (target at 100,000 postmortems, what it compares)
 TARGETS = {
-    "cold": ("≤ 12 s (≥ 8,000 documents/s)", lambda r: r["cold"]["median_s"] <= 12.0),
+    "cold": ("≤ 20 s (≥ 5,000 documents/s; stretch ≤ 12 s)", lambda r: r["cold"]["median_s"] <= 20.0),
     "unchanged": ("≤ 1 s", lambda r: r["unchanged"]["median_s"] <= 1.0),
     "changed_1pct": ("≤ 2 s", lambda r: r["changed_1pct"]["median_s"] <= 2.0),
     "metrics": ("≤ 1 s (whole command)", lambda r: r["metrics"]["median_s"] <= 1.0),

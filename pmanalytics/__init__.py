@@ -12,13 +12,9 @@ and DuckDB.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("pmanalytics")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+__version__ = "0.2.0"  # the one place it is written: pyproject.toml reads it (importlib.metadata costs 25 ms)
 
 _EXPORTS = {
     "Database": "pmanalytics.database",
