@@ -8,6 +8,7 @@ changed corpus from scratch into another database and compares the two table by 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -295,3 +296,70 @@ def test_a_database_of_an_older_schema_is_loaded_again_from_scratch(corpus: Path
                     encoding="utf-8")
     report = reload_and_compare(corpus, db, tmp_path, incremental=False)
     assert any("resolved_at" in problem.message for problem in report.problems)
+
+
+# (postmortem_id, id, status, closed, action, owner): rows whose verdict a reload changes
+CHANGING_TRACKER = [
+    ("PM-1", "A-1", "", "2026-03-02", "", ""),
+    ("PM-3", "A-9", "done", "2026-03-09", "", ""),  # matches nothing (rejected) until pm-3 has an A-9
+    ("PM-1", "A-2", "cancelled", "", "", ""),
+    ("PM-4", "A-1", "done", "2026-03-04", "", ""),  # names a postmortem not in the corpus until it is added
+    ("PM-1", "", "open", "", "Added without an id", "sre"),  # its id counts pm-1's actions
+    ("PM-2", "A-1", "done", "2026-03-03", "", ""),  # its postmortem goes
+    ("PM-1", "PM-1#5", "done", "2026-03-06", "", ""),  # the row added above, or pm-1's fifth action once it has one
+    ("PM-4", "A-7", "", "", "", ""),  # never matches: rejected whenever PM-4 is kept
+    ("PM-404", "A-1", "done", "", "", ""),
+]
+TRACKER_HEADER = ("postmortem_id", "id", "status", "closed", "action", "owner")
+
+
+def write_tracker(corpus: Path, rows: list[tuple[str, ...]], suffix: str) -> None:
+    """`rows` as actions.<suffix>; in JSON, empty cells are left out."""
+    items = [{key: value for key, value in zip(TRACKER_HEADER, row, strict=True) if value} for row in rows]
+    path = corpus / f"actions.{suffix}"
+    if suffix == "csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([TRACKER_HEADER, *rows])
+    elif suffix == "ndjson":
+        path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    else:
+        path.write_text(json.dumps(items, indent=1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("exports", [("csv",), ("ndjson",), ("json",), ("csv", "ndjson"), ("csv", "json")])
+def test_reloads_change_what_the_tracker_rows_do(exports: tuple[str, ...], tmp_path: Path) -> None:
+    """Tracker rows naming postmortems added, changed, removed, or moved to another file; split
+    over two exports, a postmortem's rows are in both (a JSON array has no lines: its rows
+    are all overlaid again)."""
+    corpus, db = tmp_path / "tracked", tmp_path / "pm.duckdb"
+    corpus.mkdir()
+    for n in (1, 2, 3, 5, 6, 7, 8, 9):  # the reloads read fewer than half of the files
+        (corpus / f"pm-{n}.md").write_text(TRACKED.format(n=n), encoding="utf-8")
+    for index, suffix in enumerate(exports):
+        write_tracker(corpus, CHANGING_TRACKER[index :: len(exports)], suffix)
+    first = pm.load(corpus, db)
+    assert sum("not in the corpus" in p.message for p in first.problems) == 3  # PM-4 twice, PM-404
+
+    (corpus / "pm-4.md").write_text(TRACKED.format(n=4), encoding="utf-8")
+    edit(corpus / "pm-3.md", "| A-2 | Second |", "| A-9 | Ninth | sre | 2026-03-01 | open | |\n| A-2 | Second |")
+    edit(corpus / "pm-1.md", "| | No id |", "| | Fifth, no id | sre | | open | |\n| | No id |")
+    reload_and_compare(corpus, db, tmp_path)
+    (corpus / "pm-2.md").unlink()
+    reload_and_compare(corpus, db, tmp_path)
+    moved = TRACKED.format(n=1).replace("| A-2 | Second |", "| A-3 | Third |")
+    (corpus / "0-first.md").write_text(moved, encoding="utf-8")  # takes PM-1 from pm-1.md
+    report = reload_and_compare(corpus, db, tmp_path)
+    assert any(p.path == "pm-1.md" and "duplicate id" in p.message for p in report.problems)
+    (corpus / "0-first.md").unlink()  # and gives it back
+    reload_and_compare(corpus, db, tmp_path)
+
+
+def test_a_reload_parsed_in_parallel_batches(small_batches: None, corpus: Path, db: Path, tmp_path: Path) -> None:
+    """The previous rows go while workers parse the files read again, batch after batch."""
+    files = postmortem_files(corpus)
+    for path in files[5:40:3]:
+        edit(path, "title: ", "title: Revised - ")
+    files[50].unlink()
+    shutil.copy(files[60], corpus / "0000-first.md")  # a duplicate id, in the first batch
+    report = reload_and_compare(corpus, db, tmp_path)
+    assert report.files_read > parse.BATCH_FILES

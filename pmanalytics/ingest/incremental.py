@@ -13,7 +13,9 @@ content hash, outcome). A reload reads again:
 Its rows replace the previous ones in the database (see `store.Build`), and
 the cross-file rules run again on everything they could touch: the postmortems read
 again, the unchanged ones that share an id with them (read back from the database),
-and the rows of the tracker export, taken from `parse_cache`. What could change many
+and the rows of the tracker export, taken from `parse_cache`: only those naming the
+postmortems the reload deletes or writes, the others keeping their verdicts and problems
+(see `validate.TrackerPart`). What could change many
 rows at once (other settings, another pmanalytics version or corpus, an export added,
 changed or removed, a `postmortems.*` export whose rows compete for ids) makes the
 reload a full load instead, as does a change to more than half of the files.
@@ -26,17 +28,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args, get_type_hints
 
 import duckdb
 
 from pmanalytics.corpus.records import Action, CorpusFile, FileResult, Outcome, Problem
 from pmanalytics.database import SCHEMA_VERSION
 from pmanalytics.ingest.store import SETTINGS_KEY
+from pmanalytics.ingest.validate import TrackerPart, tracker_part
 
 RACY_MARGIN_US = 2_000_000  # files modified this close to the previous load's start are hashed
 MOST_FILES = 0.5  # above this share of files to read again, a full load is as fast
@@ -52,6 +56,14 @@ class PreviousFile(NamedTuple):
     outcome: Outcome
 
 
+class CachedTracker(NamedTuple):
+    """A tracker export as the previous load left it."""
+
+    file: CorpusFile
+    text: str  # its parse result, as cached (see `encode_result`)
+    problems: list[Problem]  # every problem the previous load gave it, in order
+
+
 @dataclass
 class Plan:
     """What a reload reads again, and what it keeps."""
@@ -59,12 +71,24 @@ class Plan:
     fresh: list[CorpusFile] = field(default_factory=list)  # to read and parse again
     touched: list[FileResult] = field(default_factory=list)  # same content, new size or time
     removed: list[str] = field(default_factory=list)  # paths no longer in the corpus
-    files: dict[str, CorpusFile] = field(default_factory=dict)  # every file found, by path
-    cached: list[tuple[CorpusFile, str]] = field(default_factory=list)  # actions.* exports, as cached
+    found: list[CorpusFile] = field(default_factory=list)  # every file found
+    cached: list[CachedTracker] = field(default_factory=list)  # the actions.* exports
+
+    @functools.cached_property
+    def files(self) -> dict[str, CorpusFile]:
+        """Every file found, by path: made when first needed (most reloads never need it)."""
+        return {file.path: file for file in self.found}
 
     def tracker(self) -> list[FileResult]:
         """The parse results of the tracker exports, as they were read (see `encode_result`)."""
-        return [decode_result(text, file) for file, text in self.cached]
+        return [decode_result(cached.text, cached.file) for cached in self.cached]
+
+    def tracker_parts(self, postmortem_ids: set[str]) -> list[TrackerPart] | None:
+        """The tracker exports with only their rows naming `postmortem_ids`, to overlay again
+        (see `validate.TrackerPart`); None when one of them must be overlaid again whole."""
+        parts = [_tracker_part(cached, postmortem_ids) for cached in self.cached]
+        complete = [part for part in parts if part is not None]
+        return complete if len(complete) == len(parts) else None
 
 
 def plan_reload(
@@ -96,8 +120,8 @@ def _same_setup(con: duckdb.DuckDBPyConnection, root: Path, version: str, settin
 
 
 def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | None:
-    plan = Plan(files={f.path: f for f in files})
-    differing, removed = _differences(con, plan.files)
+    plan = Plan(found=files)
+    differing, removed = _differences(con, files)
     if any(kind in ("export", "settings") for _, kind in removed):
         return None
     plan.removed = [path for path, _ in removed]
@@ -121,16 +145,28 @@ def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | Non
     if len(plan.fresh) > MOST_FILES * len(files) or any(f.path.lower().startswith("postmortems.") for f in exports):
         return None
     cache = dict(con.execute("SELECT path, result_json FROM parse_cache").fetchall())
-    for file in filter(is_cached, exports):
+    trackers = list(filter(is_cached, exports))
+    problems = _problems_of(con, [file.path for file in trackers])
+    for file in trackers:
         text = cache.get(file.path, "")
         if not text.startswith(_CACHE_HEAD):
             return None
-        plan.cached.append((file, text))
+        plan.cached.append(CachedTracker(file, text, problems.get(file.path, [])))
     return plan
 
 
+def _problems_of(con: duckdb.DuckDBPyConnection, paths: list[str]) -> dict[str, list[Problem]]:
+    """The problems of the files at `paths`, in the order of the load report."""
+    problems: dict[str, list[Problem]] = {path: [] for path in paths}
+    rows = con.execute("SELECT path, line, level, message, field FROM load_problems "
+                       "WHERE path IN (SELECT unnest($paths)) ORDER BY path, rowid", {"paths": paths}).fetchall()
+    for path, line, level, message, field_name in rows:
+        problems[path].append(Problem(path, line, level, message, field_name))
+    return problems
+
+
 def _differences(
-    con: duckdb.DuckDBPyConnection, files: dict[str, CorpusFile]
+    con: duckdb.DuckDBPyConnection, files: list[CorpusFile]
 ) -> tuple[list[tuple[CorpusFile, PreviousFile | None]], list[tuple[str, str]]]:
     """The files that are new, look changed or might be (racy, rejected); the (path, kind) gone.
 
@@ -145,19 +181,20 @@ def _differences(
     racy = started_us - RACY_MARGIN_US
     rows = con.execute("SELECT path, size_bytes, epoch_us(modified_at), outcome = 'rejected' FROM files").fetchall()
     previous = {row[0]: row for row in rows}
-    candidates: list[str] = []
-    for path, file in files.items():
-        old = previous.pop(path, None)
+    candidates: list[CorpusFile] = []
+    for file in files:
+        old = previous.pop(file.path, None)
         modified_us = file.modified_ns // 1000
         if old is None or old[1] != file.size_bytes or old[2] != modified_us or modified_us >= racy or old[3]:
-            candidates.append(path)
+            candidates.append(file)
     details = {
         path: PreviousFile(*rest)
         for path, *rest in con.execute(
             "SELECT path, kind, size_bytes, epoch_us(modified_at), content_sha256, outcome FROM files "
-            "WHERE path IN (SELECT unnest($paths))", {"paths": candidates + list(previous)}).fetchall()
+            "WHERE path IN (SELECT unnest($paths))", {"paths": [file.path for file in candidates] + list(previous)}
+        ).fetchall()
     }
-    return [(files[path], details.get(path)) for path in candidates], [(path, details[path].kind) for path in previous]
+    return [(file, details.get(file.path)) for file in candidates], [(path, details[path].kind) for path in previous]
 
 
 def _compare(file: CorpusFile, old: PreviousFile | None) -> str:
@@ -188,6 +225,9 @@ _FIELDS = {"actions": [f.name for f in dataclasses.fields(Action)],
 # Every cached result starts with its format and the fields of its records: one written in
 # another format, or by a version whose records had other fields, is not used.
 _CACHE_HEAD = f'{{"format": {CACHE_FORMAT}, "fields": {json.dumps(_FIELDS)}, '
+_POSTMORTEM, _LINE = _FIELDS["actions"].index("postmortem_id"), _FIELDS["actions"].index("source_line")
+_DATE_FIELDS = [index for index, hint in enumerate(get_type_hints(Action).values())
+                if hint is dt.date or dt.date in get_args(hint)]  # where an action's cached values hold dates
 
 
 def is_cached(file: CorpusFile) -> bool:
@@ -209,15 +249,30 @@ def encode_result(result: FileResult) -> str:
 
 def decode_result(text: str, file: CorpusFile) -> FileResult:
     """The parse result of `file` from its cached form."""
-    data = json.loads(text, object_hook=_decode_date)
+    data = json.loads(text)
+    return _decoded(data, file, data["actions"])
+
+
+def _decoded(data: dict[str, Any], file: CorpusFile, actions: list[list[Any]]) -> FileResult:
+    """The parse result cached in `data` (decoded JSON), with `actions` (all its rows, or some) as its rows."""
     return FileResult(
         file=file,
         outcome=data["outcome"],
         content_sha256=data["content_sha256"],
-        actions=[Action(*values) for values in data["actions"]],
+        actions=[_action(values) for values in actions],
         problems=[Problem(*values) for values in data["problems"]],
         rejected=data["rejected"],
     )
+
+
+def _tracker_part(cached: CachedTracker, postmortem_ids: set[str]) -> TrackerPart | None:
+    """`cached` with only its rows naming `postmortem_ids` (see `Plan.tracker_parts`).
+
+    Only those rows become records: the others are read for their line and postmortem."""
+    data = json.loads(cached.text)
+    rows = [(values[_LINE], values[_POSTMORTEM]) for values in data["actions"]]
+    named = [values for values in data["actions"] if values[_POSTMORTEM] in postmortem_ids]
+    return tracker_part(_decoded(data, cached.file, named), rows, cached.problems, postmortem_ids)
 
 
 def _encode_date(value: Any) -> dict[str, str]:
@@ -226,5 +281,9 @@ def _encode_date(value: Any) -> dict[str, str]:
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
-def _decode_date(item: dict[str, Any]) -> Any:
-    return dt.date.fromisoformat(item["$date"]) if item.keys() == {"$date"} else item
+def _action(values: list[Any]) -> Action:
+    """An action from its cached values, its dates written by `_encode_date`."""
+    for index in _DATE_FIELDS:
+        if values[index] is not None:
+            values[index] = dt.date.fromisoformat(values[index]["$date"])
+    return Action(*values)

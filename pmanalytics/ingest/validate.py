@@ -9,7 +9,9 @@ The first rule only looks backwards in path order, so :class:`Validator` applies
 results arrive, and a result is final once added: a load streams 100,000 files through
 it and stores each batch right away. The overlay needs every postmortem, so it runs at
 the end, on the actions of the postmortems the tracker names, read back from the
-database being built; only the tracker results wait for it. The incident rule runs on
+database being built; only the tracker results wait for it. Its verdict on a row depends
+on the row's postmortem alone, so a reload overlays again only the rows naming the
+postmortems it deleted or wrote (see :class:`TrackerPart`). The incident rule runs on
 the stored rows too, once every export is in (`store.Build.reject_duplicate_incidents`
 finds the later rows of each id, `duplicate_incident_problems` says why each goes): an
 `incidents.*` export of any size then costs the load no memory per row.
@@ -17,7 +19,7 @@ finds the later rows of each id, `duplicate_incident_problems` says why each goe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -84,6 +86,58 @@ class Validator:
                 "(give this postmortem its own id)"
             )
             _reject_postmortem(result, pm, reason)
+
+
+@dataclass
+class TrackerPart:
+    """A tracker export of which a reload overlays again only the rows naming some postmortems.
+
+    The overlay decides on a row from its postmortem alone: whether it is kept, its actions,
+    and the rows before it that name it. The rows naming a postmortem that the reload
+    neither deleted nor wrote get the verdicts of the previous load, and their problems
+    are kept as it wrote them; `finish` puts them back, in row order, among those of the
+    rows overlaid again. Only for an export whose rows each have a line of their own, in
+    row order (CSV, NDJSON): a row then has at most one overlay problem, at its line.
+    """
+
+    result: FileResult  # the export's parse problems, and its rows naming the postmortems overlaid again
+    parse_problems: int  # how many problems of `result` its parsing gave: the overlay's come after them
+    kept: list[Problem]  # the previous overlay's problems on the rows naming the other postmortems
+
+    def finish(self) -> FileResult:
+        """The result with every overlay problem, the kept and the new, in row order (after the overlay)."""
+        problems = self.result.problems
+        overlaid = sorted(self.kept + problems[self.parse_problems:], key=_line)
+        self.result.problems = problems[: self.parse_problems] + overlaid
+        self.result.rejected += len(self.kept)
+        return self.result
+
+
+def tracker_part(
+    result: FileResult, rows: Sequence[tuple[int | None, str]], previous: list[Problem], postmortem_ids: Set[str]
+) -> TrackerPart | None:
+    """The part of a tracker export to overlay again for `postmortem_ids` (see :class:`TrackerPart`).
+
+    `result` is the export as parsed, with only its rows naming `postmortem_ids`; `rows`
+    holds (line, postmortem id) of each of its rows, in row order; `previous` is every
+    problem the previous load gave the export, in order. None when those problems cannot
+    be told apart by row (rows without lines: a JSON array): the whole tracker is then
+    overlaid again.
+    """
+    lines = [line for line, _ in rows if line is not None]
+    if len(lines) < len(rows) or lines != sorted(set(lines)):  # each row at a line of its own, in order
+        return None
+    named = dict(rows)
+    count = len(result.problems)
+    overlaid = previous[count:]
+    if previous[:count] != result.problems or any(p.line not in named for p in overlaid):
+        return None
+    kept = [p for p in overlaid if named[p.line] not in postmortem_ids]
+    return TrackerPart(result, count, kept)
+
+
+def _line(problem: Problem) -> int:
+    return problem.line or 0
 
 
 class LaterIncident(NamedTuple):
