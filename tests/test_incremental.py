@@ -363,3 +363,18 @@ def test_a_reload_parsed_in_parallel_batches(small_batches: None, corpus: Path, 
     shutil.copy(files[60], corpus / "0000-first.md")  # a duplicate id, in the first batch
     report = reload_and_compare(corpus, db, tmp_path)
     assert report.files_read > parse.BATCH_FILES
+
+
+def test_an_unchanged_reload_sees_new_bytes_in_settings_given_from_outside(corpus: Path, tmp_path: Path) -> None:
+    """The fingerprint of a reload that found every file as it was is the previous one, but for
+    settings given with `settings=`: their bytes are not among the corpus's files."""
+    settings = tmp_path / "elsewhere.toml"
+    settings.write_bytes((corpus / "pmanalytics.toml").read_bytes())
+    db = tmp_path / "override.duckdb"
+    first = pm.load(corpus, db, settings=settings)
+    with settings.open("a", encoding="utf-8") as handle:
+        handle.write("\n# a comment: other bytes, the same settings\n")
+    again = pm.load(corpus, db, settings=settings)
+    cold = pm.load(corpus, tmp_path / "cold.duckdb", settings=settings)
+    assert again.files_read == 0
+    assert again.corpus_fingerprint == cold.corpus_fingerprint != first.corpus_fingerprint

@@ -72,12 +72,19 @@ class Plan:
     touched: list[FileResult] = field(default_factory=list)  # same content, new size or time
     removed: list[str] = field(default_factory=list)  # paths no longer in the corpus
     found: list[CorpusFile] = field(default_factory=list)  # every file found
+    previous_fingerprint: str = ""  # the corpus fingerprint of the previous load
     cached: list[CachedTracker] = field(default_factory=list)  # the actions.* exports
 
     @functools.cached_property
     def files(self) -> dict[str, CorpusFile]:
         """Every file found, by path: made when first needed (most reloads never need it)."""
         return {file.path: file for file in self.found}
+
+    def same_contents(self) -> bool:
+        """Whether every file has the content it had at the previous load (none read again,
+        none removed): the corpus fingerprint is then the previous one, settings included
+        when they are the corpus's own file (docs/schema.md, `loads`)."""
+        return not self.fresh and not self.removed
 
     def tracker(self) -> list[FileResult]:
         """The parse results of the tracker exports, as they were read (see `encode_result`)."""
@@ -104,7 +111,11 @@ def plan_reload(
     try:
         if not _same_setup(con, root, version, settings_digest):
             return None
-        return _plan(con, files)
+        plan = _plan(con, files)
+        if plan is not None:
+            ((plan.previous_fingerprint,),) = con.execute(
+                "SELECT corpus_fingerprint FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()
+        return plan
     except duckdb.Error:
         return None  # an older or damaged database: load everything
     finally:

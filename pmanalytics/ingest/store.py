@@ -595,11 +595,12 @@ class Build:
         ((last,),) = self.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()
         return int(last) + 1
 
-    def summary(self, settings_digest: bytes) -> Summary:
+    def summary(self, settings_digest: bytes, fingerprint: str | None = None) -> Summary:
         """What the build holds, counted from its tables.
 
         The fingerprint is SHA-256 over each file's path and content hash, in path order,
-        then `settings_digest` (see `pipeline`), computed where the rows are.
+        then `settings_digest` (see `pipeline`), computed where the rows are; or `fingerprint`,
+        when the caller knows it (a reload that found every file as it was).
         """
         self.flush()
         ((loaded,),) = self.con.execute("SELECT count(*) FROM postmortems").fetchall()
@@ -623,7 +624,7 @@ class Build:
             skipped=int(skipped),
             warnings=sum(1 for p in problems if p.level == "warning"),
             problems=problems,
-            fingerprint=self._fingerprint(settings_digest),
+            fingerprint=fingerprint or self._fingerprint(settings_digest),
         )
 
     def _fingerprint(self, settings_digest: bytes) -> str:
