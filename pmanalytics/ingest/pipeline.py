@@ -30,12 +30,13 @@ from pmanalytics.corpus.settings import CorpusSettings, read_settings, settings_
 from pmanalytics.database import resolve_db_path
 from pmanalytics.ingest.discover import discover_all
 from pmanalytics.ingest.incremental import Plan, encode_result, is_cached, plan_reload
-from pmanalytics.ingest.parse import Batch, Progress, parse_batches
 from pmanalytics.ingest.store import Build, LoadRecord, rebuild, settings_sha256
 from pmanalytics.ingest.validate import Validator
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from pmanalytics.ingest.parse import Batch, Progress
 
 # the tables `blameless_findings` reads, in the order it takes them
 BLAMELESS_TABLES = ("postmortems", "sections", "root_causes", "timeline_events", "lessons")
@@ -165,6 +166,10 @@ class _Reader:
         """The batches of `files`; the rows of exports go through files in the build's `rows_folder`."""
         if self.on_total is not None:
             self.on_total(len(files))
+        if not files:
+            return iter(())  # importing the parser and pyarrow took 0.1 s of a reload that finds nothing changed
+        from pmanalytics.ingest.parse import parse_batches
+
         return parse_batches(files, self.settings, self.root, workers=self.workers, progress=self.progress,
                              rows_folder=build.rows_folder)
 

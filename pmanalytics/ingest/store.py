@@ -13,6 +13,10 @@ tables, a few thousand postmortems at a time, never row by row. A full load comm
 each of those inserts: nobody sees the file before the swap, and one transaction for
 everything would keep every row in memory until the end (660 MB of DuckDB memory for
 100,000 postmortems, measured).
+
+pyarrow and the table builders (`arrow_tables`) are imported by the functions that make
+tables: a reload that finds nothing changed makes none, and importing them took 60 ms of
+its second.
 """
 
 from __future__ import annotations
@@ -33,17 +37,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from pmanalytics.corpus.records import Action, FileResult, Problem
 from pmanalytics.corpus.settings import CorpusSettings
 from pmanalytics.database import SCHEMA_VERSION, check_replaceable, connect_file, is_in_use, refuse_folder
 from pmanalytics.errors import DatabaseError
-from pmanalytics.ingest import arrow_tables as tables
 from pmanalytics.ingest.validate import LaterIncident, TrackedActions, Validator, duplicate_incident_problems
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    import pyarrow as pa
 
     from pmanalytics.ingest.parse import Batch
 
@@ -296,6 +300,7 @@ class Build:
 
     def start_empty(self, settings: CorpusSettings, version: str) -> None:
         """A new file with the schema, the settings and the previous load history."""
+        import pyarrow as pa
         self._connect()
         self.con.execute(schema_sql())
         self._copy_load_history()
@@ -411,6 +416,7 @@ class Build:
 
     def _insert_file(self, table: str, path: str, dropped: list[int]) -> None:
         """Insert the rows of a Parquet file (see `add_rows`) but those of the postmortems at `dropped`."""
+        from pmanalytics.ingest import arrow_tables as tables
         names = [row[0] for row in self.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()]
         columns = ", ".join(f'"{c}"' for c in names if c not in tables.INDEXES)
         if dropped and tables.PM_INDEX in names:
@@ -426,6 +432,9 @@ class Build:
         order is that order: every later row of an id is deleted, with its error. Once
         every export is stored, so that no incident row is ever held in memory.
         """
+        import pyarrow as pa
+
+        from pmanalytics.ingest import arrow_tables as tables
         self.flush()
         with self._transaction():
             later = self.con.execute("""
@@ -448,6 +457,7 @@ class Build:
 
     def add_results(self, results: Sequence[FileResult]) -> None:
         """Queue the `files` rows and problems of results that the rules are done with."""
+        from pmanalytics.ingest import arrow_tables as tables
         self._pending.setdefault("files", []).append(tables.file_table(results))
         problems = [p for r in results for p in r.problems]
         self._pending.setdefault("load_problems", []).append(tables.problem_table(problems, self.load_id))
@@ -456,6 +466,8 @@ class Build:
         """Insert the queued rows (in one transaction of their own, unless one is open)."""
         if not self._pending:
             return
+        import pyarrow as pa
+
         with self._transaction():
             for name, parts in self._pending.items():
                 self.insert(name, pa.concat_tables(parts))
@@ -472,6 +484,7 @@ class Build:
 
     def postmortem_ids_of(self, paths: Iterable[str]) -> list[str]:
         """The ids of the postmortems loaded from these files."""
+        from pmanalytics.ingest import arrow_tables as tables
         with _registered(self.con, "wanted_paths", path=(list(paths), tables.TEXT)):
             rows = self.con.execute(
                 "SELECT postmortem_id FROM postmortems WHERE source_path IN (SELECT path FROM wanted_paths)"
@@ -489,6 +502,7 @@ class Build:
             ).fetchall()
 
     def _ids(self, ids: Iterable[str]) -> contextlib.AbstractContextManager[None]:
+        from pmanalytics.ingest import arrow_tables as tables
         return _registered(self.con, "wanted_ids", id=(list(ids), tables.TEXT))
 
     def apply_tracker(self, validator: Validator, rewrite: Callable[[str], bool] = lambda _id: True) -> None:
@@ -501,6 +515,7 @@ class Build:
         tracker row come out right whatever is written: a reload rewrites only the
         postmortems it read again.
         """
+        from pmanalytics.ingest import arrow_tables as tables
         self.flush()
         wanted = validator.tracker_ids
         if not wanted:
@@ -531,6 +546,9 @@ class Build:
                 [a for pm_id, t in tracked.items() if rewrite(pm_id) for a in t.added]))
 
     def _update_actions(self, updated: list[tuple[int, Action]]) -> None:
+        import pyarrow as pa
+
+        from pmanalytics.ingest import arrow_tables as tables
         with _registered(
             self.con, "updated_actions", row_id=([rowid for rowid, _ in updated], pa.int64()),
             status=([a.status for _, a in updated], tables.TEXT),
@@ -564,6 +582,8 @@ class Build:
         """The `files` rows of `results` (and none for `removed`), replacing those of the same paths."""
         self._delete_paths("files", "path", [r.file.path for r in results] + list(removed))
         if results:
+            from pmanalytics.ingest import arrow_tables as tables
+
             self.insert("files", tables.file_table(results))
 
     def replace_problems(self, paths: Iterable[str], problems: Sequence[Problem]) -> None:
@@ -571,10 +591,15 @@ class Build:
         self._delete_paths("load_problems", "path", paths)
         self.con.execute("UPDATE load_problems SET load_id = ?", [self.load_id])
         if problems:
+            from pmanalytics.ingest import arrow_tables as tables
+
             self.insert("load_problems", tables.problem_table(problems, self.load_id))
 
     def replace_cache(self, entries: dict[str, tuple[str | None, str]]) -> None:
         """The parse cache: path → (content hash, cached parse result as JSON)."""
+        import pyarrow as pa
+
+        from pmanalytics.ingest import arrow_tables as tables
         self.con.execute("DELETE FROM parse_cache")
         self.insert("parse_cache", pa.table({
             "path": pa.array(list(entries), tables.TEXT),
@@ -586,6 +611,7 @@ class Build:
         paths = list(paths)
         if not paths:
             return
+        from pmanalytics.ingest import arrow_tables as tables
         with _registered(self.con, "gone_paths", path=(paths, tables.TEXT)):
             self.con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT path FROM gone_paths)")
 
@@ -699,6 +725,7 @@ def _connect_to_build(path: Path) -> duckdb.DuckDBPyConnection:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
     """Insert `rows` (columns named as in the schema; the batch indexes are left out)."""
+    from pmanalytics.ingest import arrow_tables as tables
     if rows.num_rows == 0:
         return
     columns = ", ".join(f'"{c}"' for c in rows.column_names if c not in tables.INDEXES)
@@ -708,6 +735,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
 
 def _kept_rows(rows: pa.Table, dropped: list[int]) -> pa.Table:
     """`rows` but those of the postmortems at the `dropped` positions, without the batch indexes."""
+    import pyarrow as pa
+
+    from pmanalytics.ingest import arrow_tables as tables
     if dropped and tables.PM_INDEX in rows.column_names:
         import pyarrow.compute as pc  # only for duplicate ids: slow to import (70 ms)
 
@@ -720,6 +750,7 @@ def _registered(
     con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | None = None, **columns: tuple[list[Any], pa.DataType]
 ) -> Iterator[None]:
     """`rows` (or a table of `columns`, each values and type) visible to queries as `name` in the block."""
+    import pyarrow as pa
     if rows is None:
         rows = pa.table({column: pa.array(values, kind) for column, (values, kind) in columns.items()})
     con.register(name, rows)
