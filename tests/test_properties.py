@@ -359,3 +359,123 @@ def test_the_fast_path_refuses_the_same_nesting(depth: int, nest: Callable[[int]
         general = _outcome(parse_markdown.read_front_matter, front)
     assert fast == general
     assert ("nested too deeply" in str(fast)) == (depth >= 50)
+
+
+# pieces of the common front matter lines (`key: value`, `[a, b]`, `- item`, `- key: value`), and
+# near misses: the line reader must read the first as YAML does, and leave the others to libyaml
+COMMON_TEXTS = [
+    "", "~", "null", "Null", "NULL", "nUll", "S2", "false", "007", "2026-03-04T09:12:00+01:00", "09:12", "a b",
+    "a  b", "https://x.example/a?b=c", "a:b", "a-b", "it's", "x'y", "é", "ü ñ", "a\u00a0b", "...", "---", "<<",
+    "=", "=x", "~x", "a ", "a.b", "(a) b/c", "\U0001f525", "100%", "a@b", "a!", "a&b", "a*", "a>b", "a|b", "x?",
+]
+NEAR_MISS_TEXTS = [
+    "a: b", "a:", ":a", "a :b", "a #b", "a#b", "-1", "- x", "?x", "a, b", "[a]", "{a: b}", "&x", "*x", "!x", "|",
+    ">", "%x", "@x", "`x`", "'", '"', "\u00a0", "\u0085", "\u2028", "\ufeff", "\t", "\x07", "\x7f", "\\",
+    "a\\b", " a", "a,b", "a]", "a::b", "a:\u00e9",
+]
+COMMON_KEYS = ["id", "title", "services", "root_causes", "summary", "category", "tags", "published_to", "a-b", "_x"]
+NEAR_MISS_KEYS = ["null", "~", "1x", "k y", "é", "x" * 101, "'q'", '"q"', "? k", "a:b"]
+
+
+def _pick(draw: Draw, common: list[str], near_misses: list[str], miss: bool) -> str:
+    """One of `common`, or, for a front matter with near misses, sometimes one of `near_misses`."""
+    if miss and draw(st.integers(0, 7)) == 7:  # one near miss in 8 pieces
+        return draw(st.one_of(st.sampled_from(near_misses), st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",)), max_size=4)))
+    return draw(st.sampled_from(common))
+
+
+@st.composite
+def common_value(draw: Draw, miss: bool) -> str:
+    text = _pick(draw, COMMON_TEXTS, NEAR_MISS_TEXTS, miss)
+    form = draw(st.sampled_from(["plain", "plain", "double", "single", "flow", "flow"]))
+    if form == "double":
+        return f'"{text}"'
+    if form == "single":
+        return "'" + text.replace("'", _pick(draw, ["''"], ["'"], miss)) + "'"
+    if form == "flow":
+        items = [_pick(draw, [t for t in COMMON_TEXTS if ":" not in t and "'" not in t and t] + [f'"{text}"'],
+                       NEAR_MISS_TEXTS, miss) for _ in range(draw(st.integers(0, 3)))]
+        separator = _pick(draw, [", ", ",", " , ", ",  "], [", ,", ":"], miss)
+        return _pick(draw, ["[", "[ "], ["[["], miss) + separator.join(items) + _pick(draw, ["]", " ]"], [",]"], miss)
+    return text
+
+
+@st.composite
+def common_front_matter(draw: Draw) -> str:
+    """Front matter of the common lines, and often a near miss: wrong indents, odd spaces, signs YAML reads."""
+    miss = draw(st.booleans())
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        key = _pick(draw, COMMON_KEYS, NEAR_MISS_KEYS, miss)
+        space = _pick(draw, [" ", " ", "  "], ["", "\t"], miss)
+        shape = draw(st.sampled_from(["scalar", "scalar", "bare", "block", "mappings", "blank"]))
+        if shape == "scalar":
+            lines.append(f"{key}:{space}{draw(common_value(miss))}" + _pick(draw, ["", " "], ["  #c", "\t"], miss))
+        elif shape == "blank":
+            lines.append(_pick(draw, ["", " ", "   "], ["# comment", "\t", " #"], miss))
+        else:
+            lines.append(f"{key}:" + _pick(draw, ["", "", " "], [" #c"], miss))
+            dash = draw(st.sampled_from(["", "  ", "  ", "    "]))
+            for _ in range(draw(st.integers(0 if shape == "bare" else 1, 3))):
+                indent = _pick(draw, [dash], [dash + " ", dash[:-1], " " * 8], miss)
+                if shape != "mappings":
+                    lines.append(f"{indent}-{space}{draw(common_value(miss))}")
+                    continue
+                marker = _pick(draw, ["- ", "- ", "-  "], ["-"], miss)
+                first, value = _pick(draw, COMMON_KEYS, NEAR_MISS_KEYS, miss), draw(common_value(miss))
+                lines.append(f"{indent}{marker}{first}:{space}{value}")
+                column = len(indent) + len(marker) + (draw(st.sampled_from([0, 0, 1, -1, 2])) if miss else 0)
+                for _ in range(draw(st.integers(0, 2))):
+                    more = _pick(draw, COMMON_KEYS, NEAR_MISS_KEYS, miss)
+                    lines.append(" " * max(column, 0) + f"{more}:{space}{draw(common_value(miss))}")
+    return "\n".join(lines) + "\n"
+
+
+def _front_matter_outcome(front: str) -> object:
+    try:
+        read = parse_markdown.parse_front_matter(front)
+    except Exception as exc:  # the same refusal, whichever way it was read
+        return type(exc).__name__, str(exc), getattr(exc, "line", None)
+    return repr(read.values), read.key_lines, read.duplicates
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(common_front_matter())
+def test_common_front_matter_reads_as_yaml_does(front: str) -> None:
+    """The line reader of the common front matter gives libyaml's values, key lines and
+    duplicates, or leaves the front matter to it (and so to its refusals)."""
+    read = _front_matter_outcome(front)
+    with mock.patch.object(parse_markdown, "_common_front_matter", return_value=None):
+        by_libyaml = _front_matter_outcome(front)
+    assert read == by_libyaml
+
+
+# (front matter, whether the line reader takes it): lines whose indent changes what YAML reads
+COMMON_INDENTS = [
+    ("tags:\n  - a\n  - b\n", True), ("tags:\n- a\n- b\n", True), ("tags:\n\n  - a\n\n  - b\n", True),
+    ("tags:\n  - a\n   - b\n", False), ("tags:\n  - a\n - b\n", False), ("tags:\n- a\n  - b\n", False),
+    ("tags:\n  - a\n    - b\n", False), ("id: a\n  - b\n", False), ("id: a\n  b\n", False),
+    ("tags:\n  - a\nid: x\n  - b\n", False),
+    ("rc:\n  - category: a\n    summary: b\n", True), ("rc:\n- category: a\n  summary: b\n", True),
+    ("rc:\n-  category: a\n   summary: b\n", True), ("rc:\n  - category: a\n    summary: b\n  - c\n", True),
+    ("rc:\n  - category: a\n    category: b\n", True), ("rc:\n  - category: a\n     summary: b\n", False),
+    ("rc:\n  - category: a\n   summary: b\n", False), ("rc:\n  - category: a\n  summary: b\n", False),
+    ("rc:\n  - a\n    summary: b\n", False),
+]
+
+
+@pytest.mark.parametrize(("front", "line_by_line"), COMMON_INDENTS)
+def test_common_front_matter_indents_read_as_yaml_does(front: str, line_by_line: bool) -> None:
+    """An item or a key indented one column off is another YAML value, or none: libyaml reads it."""
+    assert (parse_markdown._common_front_matter(front) is not None) == line_by_line
+    read = _front_matter_outcome(front)
+    with mock.patch.object(parse_markdown, "_common_front_matter", return_value=None):
+        assert read == _front_matter_outcome(front)
+
+
+def test_the_sample_front_matter_is_read_line_by_line() -> None:
+    """The comparison above is not empty: the sample's front matter takes the line reader."""
+    for document in DOCUMENTS:
+        front = parse_markdown.split_front_matter(parse_markdown.decode(document))[0]
+        assert parse_markdown._common_front_matter(front) is not None

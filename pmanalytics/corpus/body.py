@@ -114,6 +114,7 @@ def read_timeline(
 ) -> list[TimelineEvent]:
     """The events of a timeline section; one warning when it has entries and not one is an event."""
     written_offset = ctx.started_offset
+    corpus_zone = settings.tz
     day = pm.started_at.date()
 
     def warn(line: int, message: str) -> None:
@@ -146,7 +147,7 @@ def read_timeline(
         previous = clock
         written_zone = written_zone or written_offset_here
         try:
-            zone = _zone(written_zone) or written_offset or settings.tz
+            zone = _zone(written_zone) or written_offset or corpus_zone
         except ValueError:
             warn(line_number, f"timeline: offset {written_zone!r} not understood (write e.g. +01:00); "
                  "event skipped")
@@ -191,14 +192,14 @@ def _is_header(lines: Sequence[Line], index: int) -> bool:
 
 def _clock(match: re.Match[str]) -> dt.time | None:
     """The time of day an event's time means (`2:05 PM` is 14:05, `12:30 AM` is 00:30); None when impossible."""
-    hour = int(match["hour"])
-    meridiem = match["meridiem"]
+    written_hour, minute, h_minute, second, meridiem = match.group("hour", "minute", "h_minute", "second", "meridiem")
+    hour = int(written_hour)
     if meridiem:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if meridiem in "Pp" else 0)
     try:
-        return dt.time(hour, int(match["minute"] or match["h_minute"] or 0), int(match["second"] or 0))
+        return dt.time(hour, int(minute or h_minute or 0), int(second or 0))
     except ValueError:
         return None
 

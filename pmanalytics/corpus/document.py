@@ -35,7 +35,7 @@ FRONT_MATTER_HELP = (
 )
 # fence lines: `---` (or `...` to close), trailing spaces and tabs allowed
 _OPENING_FENCE = re.compile(r"---[ \t]*(?:\n|$)")
-_CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_CLOSING_FENCE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|$)")  # from the end of the line before
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 _HEADING = re.compile(r"^#{2,6}\s")
 _YAML_LIKE = re.compile(r"^(?:$|[ \t]|- |#)")
@@ -82,7 +82,7 @@ def decode(data: bytes) -> str:
     wide = _wide_encoding(data)
     if wide:
         raise Rejection(f"{wide} text: save the file as UTF-8", 1)
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) >= 0:
         raise Rejection("binary data, not a text file (a postmortem or export must be UTF-8 text)", None)
     try:
         text = data.decode("utf-8")
@@ -103,6 +103,8 @@ def _wide_encoding(data: bytes) -> str | None:
         return "UTF-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16"
+    if data.find(b"\x00", 0, 4096) < 0:  # UTF-16 text of ASCII is half NUL bytes
+        return None
     head = data[:4096]
     if len(head) >= 8 and len(head) % 2 == 0:
         even, odd = head[0::2], head[1::2]
@@ -118,12 +120,12 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     if opening is None:
         raise Rejection(f"no front matter ({FRONT_MATTER_HELP})", 1)
     start = opening.end()
-    closing = _CLOSING_FENCE.search(text, start) if opening.group().endswith("\n") else None
+    closing = _CLOSING_FENCE.search(text, start - 1) if opening.group().endswith("\n") else None
     if closing is None:
         last_key = _last_key_line(text[start:])
         where = f"below line {last_key}, the last key" if last_key else "after the last key"
         raise Rejection(f"front matter never closed (add a line '---' {where})", last_key or 1)
-    front = text[start : closing.start()]
+    front = text[start : closing.start() + 1]
     if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         raise Rejection(
             f"front matter larger than {MAX_FRONT_MATTER_BYTES // 1_000_000} MB "
@@ -172,6 +174,11 @@ def parse_front_matter(front: str) -> FrontMatter:
     Safe constructors only: a tag such as `!!python/object/apply` is refused with a reason,
     never constructed. The expanded value is bounded (aliases, depth) before anyone walks it.
     """
+    common = _common_front_matter(front)
+    if common is not None:
+        if len(front) > PLAIN_FRONT_MATTER_CHARS:
+            _check_expanded_size(common.values)
+        return common
     try:
         data, built_plain, node = _load(front)
     except yaml.constructor.ConstructorError as exc:
@@ -341,6 +348,92 @@ def _plain_value(node: yaml.Node, depth: int) -> object:
                 "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark)
         mapping[key] = _plain_value(value_node, depth + 1)
     return mapping
+
+
+# --- common front matter, read line by line ------------------------------------------------
+# Nearly all front matter is `key: value` lines, `[a, b]` lists, and `- item` lines below a bare
+# `key:` (`- category: value` items with more `key: value` lines below them), each value plain
+# or quoted on one line. libyaml makes Python node objects of every value before they are walked
+# (more than half the cost of a postmortem's front matter); such lines are read here instead,
+# with YAML's result (tests/test_properties.py compares the two). A front matter with any other
+# line is left to libyaml: a comment, a deeper nesting, a value over two lines, an escape, an
+# anchor, a tag, a tab, or a character that YAML refuses.
+
+# what YAML reads as text: no tab, no line break but \n, no byte-order mark, no control
+_PRINTABLE = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
+_CHAR = r"""[^\s"'#:,\[\]{}\\&*!|>%@`]"""  # of a plain value: never a sign YAML reads
+_WORD = rf"{_CHAR}++(?::{_CHAR}++)*+"  # a colon inside a word (09:12, https://) is text
+_PLAIN = rf"(?![-?]){_WORD}(?: +{_WORD})*+"
+_FLOW_PLAIN = rf"(?![-?]){_CHAR}++(?: +{_CHAR}++)*+"  # in a [list], a colon ends an item
+_DOUBLE_QUOTED = r'"[^"\\]*"'  # without escapes
+_SCALAR = rf"{_PLAIN}|{_DOUBLE_QUOTED}|'(?:[^']|'')*'"
+_FLOW_ITEM = rf"{_FLOW_PLAIN}|{_DOUBLE_QUOTED}"
+_VALUE = rf"{_SCALAR}|\[ *(?:(?:{_FLOW_ITEM})(?: *, *(?:{_FLOW_ITEM}))*+)? *\]"
+_KEY = "[A-Za-z_][A-Za-z0-9_-]{0,100}"
+_COMMON_KEY_LINE = re.compile(rf"({_KEY}):(?: +({_VALUE}))? *")  # a bare `key:` may open a list
+_COMMON_ITEM_LINE = re.compile(rf"( *)(- +)(?:({_KEY}): +({_VALUE})|({_SCALAR})) *")  # `- text` or `- key: value`
+_COMMON_ENTRY_LINE = re.compile(rf"( +)({_KEY}): +({_VALUE}) *")  # more of a `- key: value` item
+_FLOW_ITEMS = re.compile(_FLOW_ITEM)
+
+
+def _common_front_matter(front: str) -> FrontMatter | None:
+    """The front matter when each of its lines is a common one, else None (libyaml reads it)."""
+    if not _PRINTABLE.fullmatch(front):
+        return None
+    front_matter = FrontMatter({})
+    values, key_lines = front_matter.values, front_matter.key_lines
+    key = ""  # the last key of the front matter
+    items: list[object] | None = None  # its list, when it is a bare `key:`
+    dash = -1  # the column of the `-` of its items, once there is one
+    entries: dict[str, object] | None = None  # the last item, when it is a `- key: value` one
+    column = -1  # the column of that item's keys
+    for number, line in enumerate(front.split("\n"), start=2):
+        if not line.strip(" "):
+            continue
+        if line[0] not in " -":
+            written = _COMMON_KEY_LINE.fullmatch(line)
+            if written is None or written[1] in _NULLS:  # a null key is not text
+                return None
+            key = written[1]
+            if key in key_lines:
+                front_matter.duplicates.append((key, key_lines[key], number))
+            key_lines[key] = number
+            values[key] = None if written[2] is None else _written_value(written[2])
+            items, dash, entries = ([] if written[2] is None else None), -1, None
+            continue
+        item = _COMMON_ITEM_LINE.fullmatch(line)
+        if item is not None and items is not None and dash in (-1, len(item[1])):
+            if dash == -1:
+                dash, values[key] = len(item[1]), items
+            if item[3] is None:
+                items.append(_written_scalar(item[5]))
+                entries = None
+            elif item[3] in _NULLS:
+                return None
+            else:
+                entries, column = {item[3]: _written_value(item[4])}, len(item[1]) + len(item[2])
+                items.append(entries)
+            continue
+        entry = _COMMON_ENTRY_LINE.fullmatch(line)
+        if entry is None or entries is None or len(entry[1]) != column or entry[2] in _NULLS:
+            return None
+        entries[entry[2]] = _written_value(entry[3])
+    return front_matter if values else None
+
+
+def _written_value(text: str) -> str | list[str | None] | None:
+    if text[0] == "[":
+        return [_written_scalar(item) for item in _FLOW_ITEMS.findall(text[1:-1])]
+    return _written_scalar(text)
+
+
+def _written_scalar(text: str) -> str | None:
+    """What `_Loader` makes of a one-line scalar: a plain null is None, anything else text."""
+    if text[0] == '"':
+        return text[1:-1]
+    if text[0] == "'":
+        return text[1:-1].replace("''", "'")
+    return None if text in _NULLS else text
 
 
 def _constructor_problem(exc: yaml.constructor.ConstructorError) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from pmanalytics.corpus.vocabulary import FALSE_WORDS, TRUE_WORDS
@@ -38,12 +38,13 @@ def timestamp(value: object, tz: dt.tzinfo, formats: Sequence[str] = ()) -> dt.d
         parsed = instant(text, formats)
     if parsed.tzinfo is None:
         parsed = _localize(parsed, tz)
-    try:
-        parsed.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueProblem(
-            f"{scalar_text(value)!r} is out of range (an instant must fall between the years 1 and 9999 in UTC)"
-        ) from None
+    if not 1 < parsed.year < 9999:  # an offset, under a day, moves no other instant out of range
+        try:
+            parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueProblem(
+                f"{scalar_text(value)!r} is out of range (an instant must fall between the years 1 and 9999 in UTC)"
+            ) from None
     return parsed
 
 
@@ -55,18 +56,29 @@ def instant(text: str, formats: Sequence[str] = ()) -> dt.datetime:
     """
     text = text.strip()
     body, is_utc = _without_utc_suffix(text)
-    for parse in (dt.datetime.fromisoformat, *(_strptime(pattern) for pattern in formats)):
+    parsed = _first_reading(body, formats)
+    if parsed is None:
+        tried = f", nor any of timestamp_formats {list(formats)}" if formats else ""
+        raise ValueProblem(f"{text!r} is not an ISO 8601 timestamp{tried} (write e.g. 2026-03-04T09:12:00+01:00)")
+    if is_utc:
+        if parsed.tzinfo is not None:
+            raise ValueProblem(f"{text!r} gives two offsets (write one: +01:00 or UTC)")
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def _first_reading(text: str, formats: Sequence[str]) -> dt.datetime | None:
+    """`text` read as ISO 8601, else by the first strptime pattern of `formats` that fits; None when none does."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in formats:
         try:
-            parsed = parse(body)
+            return dt.datetime.strptime(text, pattern)
         except ValueError:
             continue
-        if is_utc:
-            if parsed.tzinfo is not None:
-                raise ValueProblem(f"{text!r} gives two offsets (write one: +01:00 or UTC)")
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed
-    tried = f", nor any of timestamp_formats {list(formats)}" if formats else ""
-    raise ValueProblem(f"{text!r} is not an ISO 8601 timestamp{tried} (write e.g. 2026-03-04T09:12:00+01:00)")
+    return None
 
 
 def _without_utc_suffix(text: str) -> tuple[str, bool]:
@@ -74,10 +86,6 @@ def _without_utc_suffix(text: str) -> tuple[str, bool]:
     if head.strip() and zone.upper() in ("UTC", "GMT"):
         return head.strip(), True
     return text, False
-
-
-def _strptime(pattern: str) -> Callable[[str], dt.datetime]:
-    return lambda text: dt.datetime.strptime(text, pattern)
 
 
 def has_offset(value: object, formats: Sequence[str] = ()) -> bool:
@@ -93,13 +101,13 @@ def has_offset(value: object, formats: Sequence[str] = ()) -> bool:
 
 
 def _localize(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    aware = naive.replace(tzinfo=tz)
     if isinstance(tz, ZoneInfo):
         # Keep a fixed offset so that the value round-trips and compares like written ones.
-        offset = aware.utcoffset()
+        # (A zone's offset at a wall time, the fold included, is the same for a naive value.)
+        offset = tz.utcoffset(naive)
         assert offset is not None
-        aware = naive.replace(tzinfo=dt.timezone(offset))
-    return aware
+        return naive.replace(tzinfo=dt.timezone(offset))
+    return naive.replace(tzinfo=tz)
 
 
 def date(value: object, formats: Sequence[str] = ()) -> dt.date:
@@ -145,6 +153,8 @@ def text_list(value: object, separator: str | None = None) -> list[str]:
 
 def scalar_text(value: object) -> str:
     """The text of a scalar; mappings and lists are refused."""
+    if isinstance(value, str):  # nearly always
+        return value.strip()
     if isinstance(value, dict | list | tuple):
         raise ValueProblem("expected a single value, found a list or mapping")
     if isinstance(value, bool):

@@ -79,17 +79,32 @@ def prepare() -> None:
 
 def table(rows: Sequence[Any], columns: list[Column], **constant: tuple[pa.DataType, Any]) -> pa.Table:
     """One table from `rows`, a column per (name, type, attribute); `constant` columns repeat a value."""
-    arrays = {name: _array(rows, kind, attribute) for name, kind, attribute in columns}
+    arrays = _arrays(rows, columns)
     for name, (kind, value) in constant.items():
         arrays[name] = pa.array([value] * len(rows), type=kind)
     return pa.table(arrays)
 
 
-def _array(rows: Sequence[Any], kind: pa.DataType, attribute: str | None) -> pa.Array:
-    if attribute is None:
-        return pa.array(rows, type=kind)
-    get = attrgetter(attribute)
-    return pa.array([get(row) for row in rows], type=kind)
+def _arrays(rows: Sequence[Any], columns: list[Column]) -> dict[str, pa.Array]:
+    """A column per (name, type, attribute) of `columns`, in their order."""
+    values = _by_attribute(rows, [attribute for _, _, attribute in columns])
+    return {name: pa.array(column, type=kind) for (name, kind, _), column in zip(columns, values, strict=True)}
+
+
+def _by_attribute(rows: Sequence[Any], attributes: list[str | None]) -> list[Sequence[Any]]:
+    """The values of each attribute over `rows` (None: the rows themselves, alone in `attributes`).
+
+    All the attributes of a row are read by one call, and the rows turned into columns by
+    `zip`, instead of a Python loop over the rows for each attribute.
+    """
+    if attributes == [None]:
+        return [rows]
+    if not rows:
+        return [()] * len(attributes)
+    get = attrgetter(*attributes)  # type: ignore[arg-type]  # None is only ever alone
+    if len(attributes) == 1:
+        return [list(map(get, rows))]
+    return list(zip(*map(get, rows), strict=True))
 
 
 def postmortem_tables(pms: Sequence[Postmortem]) -> dict[str, pa.Table]:
@@ -112,13 +127,15 @@ def _child_table(pms: Sequence[Postmortem], attribute: str, columns: list[Column
     positions: list[int] = []
     items: list[Any] = []
     for index, pm in enumerate(pms):
-        for position, item in enumerate(getattr(pm, attribute), 1):
-            indexes.append(index)
-            ids.append(pm.postmortem_id)
-            positions.append(position)
-            items.append(item)
+        listed = getattr(pm, attribute)
+        if listed:
+            count = len(listed)
+            indexes += [index] * count
+            ids += [pm.postmortem_id] * count
+            positions += range(1, count + 1)
+            items += listed
     arrays = {"postmortem_id": pa.array(ids, type=TEXT), "position": pa.array(positions, type=INT)}
-    arrays.update({name: _array(items, kind, item_attribute) for name, kind, item_attribute in columns})
+    arrays.update(_arrays(items, columns))
     arrays[PM_INDEX] = pa.array(indexes, type=INT)
     return pa.table(arrays)
 
