@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/ruff check pmanalytics tests benchmarks
 
 # The benchmark (benchmarks/README.md): corpora of 1,000, 10,000 and 100,000 postmortems, about
-# 20 minutes on 2 cores. Not part of `make test`. BENCH_ARGS="--sizes 1000 --repeat 1" for a quick run.
+# 10 minutes on 2 cores. Not part of `make test`. BENCH_ARGS="--sizes 1000 --repeat 1" for a quick run.
 # Byte-compiled first, as an installed package is: every command measured starts a new interpreter.
 bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m compileall -q pmanalytics
