@@ -89,24 +89,45 @@ def parse_batches(
     workers: int | None = None,
     progress: Progress | None = None,
     rows_folder: Path | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[Batch]:
     """Batches covering `files`, in their order: over `workers` processes for large corpora, else one.
 
     The rows of each export go to files in `rows_folder` (created here when there is an
     export; the caller removes it), or stay in memory when it is None. A worker never
     creates it: one still parsing after a failed load ended cannot leave it behind.
+    `pool` holds workers already started (`started_workers`), shut down here once the last
+    batch is out, as workers started here are: their memory goes as the load's end begins.
     """
-    workers = _workers(workers) if len(files) >= PARALLEL_FROM_FILES else 1
     units = _units(files)
     if units:
         tables.prepare()
     if rows_folder is not None and any(_is_export(unit[0]) for unit in units):
         rows_folder.mkdir(exist_ok=True)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-        for batch in _in_order(pool, units, settings, root, workers * WINDOW_PER_WORKER, rows_folder):
+    with contextlib.ExitStack() as stack:
+        count = _workers(workers)
+        if pool is None:
+            count = count if len(files) >= PARALLEL_FROM_FILES else 1
+            pool = ProcessPoolExecutor(max_workers=count, initializer=_start_worker)
+        stack.enter_context(pool)
+        for batch in _in_order(pool, units, settings, root, count * WINDOW_PER_WORKER, rows_folder):
             if progress is not None:
                 progress(len(batch.results))
             yield batch
+
+
+@contextlib.contextmanager
+def started_workers(workers: int | None = None) -> Iterator[ProcessPoolExecutor]:
+    """Parse workers forked now, for `parse_batches(pool=...)`, and shut down after the block.
+
+    For a load that will read every file: forked before the corpus is listed, the workers
+    do not carry the listing's 100,000 file records (34 MB, counted again in each worker's
+    memory). The fork start method starts every worker at the first task.
+    """
+    tables.prepare()
+    with ProcessPoolExecutor(max_workers=_workers(workers), initializer=_start_worker) as pool:
+        pool.submit(os.getpid).result()
+        yield pool
 
 
 def parse_batch(

@@ -34,6 +34,8 @@ from pmanalytics.ingest.store import Build, LoadRecord, rebuild, settings_sha256
 from pmanalytics.ingest.validate import Validator
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     import pandas as pd
 
     from pmanalytics.ingest.parse import Batch, Progress
@@ -107,35 +109,53 @@ def _load(
     started = time.monotonic()
     corpus, override = Path(corpus), _path(settings)
     db_path = resolve_db_path(db)
-    with _collector_paused():
-        discovery = discover_all(corpus)
-    files = discovery.files
-    corpus_settings = read_settings(corpus, override)
-    root = corpus.resolve()
-    read = _Reader(corpus_settings, root, workers, progress, on_total)
-    with rebuild(db_path, count_words=count_words) as build:
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(_early_workers(workers)) if _reads_every_file(corpus, db_path) else None
         with _collector_paused():
-            plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
-        files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
-        known = plan.previous_fingerprint if plan is not None and plan.same_contents() and override is None else None
-        summary = build.summary(_settings_digest(settings_path(corpus, override)), fingerprint=known)
-        report = LoadReport(
-            corpus_path=root,
-            db_path=db_path,
-            files_seen=len(files),
-            loaded=summary.loaded,
-            rejected=summary.rejected,
-            skipped=summary.skipped,
-            warnings=summary.warnings,
-            problems=summary.problems,
-            corpus_fingerprint=summary.fingerprint,
-            duration_seconds=time.monotonic() - started,
-            settings=corpus_settings,
-            files_read=files_read,
-            not_read_paths=tuple(discovery.not_read),
-        )
-        build.finish(_record(report))
+            discovery = discover_all(corpus)
+        files = discovery.files
+        corpus_settings = read_settings(corpus, override)
+        root = corpus.resolve()
+        read = _Reader(corpus_settings, root, workers, progress, on_total, pool)
+        with rebuild(db_path, count_words=count_words) as build:
+            with _collector_paused():
+                plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
+            files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
+            same = plan is not None and plan.same_contents() and override is None
+            known = plan.previous_fingerprint if plan is not None and same else None
+            summary = build.summary(_settings_digest(settings_path(corpus, override)), fingerprint=known)
+            report = LoadReport(
+                corpus_path=root,
+                db_path=db_path,
+                files_seen=len(files),
+                loaded=summary.loaded,
+                rejected=summary.rejected,
+                skipped=summary.skipped,
+                warnings=summary.warnings,
+                problems=summary.problems,
+                corpus_fingerprint=summary.fingerprint,
+                duration_seconds=time.monotonic() - started,
+                settings=corpus_settings,
+                files_read=files_read,
+                not_read_paths=tuple(discovery.not_read),
+            )
+            build.finish(_record(report))
     return report
+
+
+def _reads_every_file(corpus: Path, db_path: Path) -> bool:
+    """Whether the load will read every file, known before listing the corpus: no database yet."""
+    try:
+        return corpus.is_dir() and (not db_path.exists() or db_path.stat().st_size == 0)
+    except OSError:
+        return False
+
+
+def _early_workers(workers: int | None) -> contextlib.AbstractContextManager[ProcessPoolExecutor]:
+    """The parse workers, started before the corpus is listed (see `parse.started_workers`)."""
+    from pmanalytics.ingest.parse import started_workers
+
+    return started_workers(workers)
 
 
 @contextlib.contextmanager
@@ -161,6 +181,7 @@ class _Reader:
     workers: int | None
     progress: Progress | None
     on_total: Callable[[int], None] | None
+    pool: ProcessPoolExecutor | None = None  # workers already started, for a load from scratch
 
     def batches(self, files: list[CorpusFile], build: Build) -> Iterator[Batch]:
         """The batches of `files`; the rows of exports go through files in the build's `rows_folder`."""
@@ -171,7 +192,7 @@ class _Reader:
         from pmanalytics.ingest.parse import parse_batches
 
         return parse_batches(files, self.settings, self.root, workers=self.workers, progress=self.progress,
-                             rows_folder=build.rows_folder)
+                             rows_folder=build.rows_folder, pool=self.pool)
 
 
 def _load_all(build: Build, files: list[CorpusFile], read: _Reader) -> int:
