@@ -84,11 +84,7 @@ def _list_folder(
                     if not entry.is_symlink():
                         folders.append(prefix + name)
                     continue
-                if (name.endswith(".md") and not in_skipped_dir and name[0] not in "_."
-                        and (len(name) != len("readme.md") or name.lower() != "readme.md")):
-                    kind: FileKind | None = "postmortem"  # most files: what `_kind` says of them, quicker
-                else:
-                    kind = _kind(name, not relative_dir, in_skipped_dir)
+                kind = _kind(name, not relative_dir, in_skipped_dir)
                 if kind is not None:
                     found.append(_describe(entry, prefix + name, kind))
                 elif not in_skipped_dir and looks_like_postmortem(entry):
@@ -119,6 +115,8 @@ def _check_root(corpus: Path) -> Path:
 
 
 def _kind(name: str, at_root: bool, in_skipped_dir: bool) -> FileKind | None:
+    if name.endswith(".md") and not in_skipped_dir and name[0] not in "_." and len(name) != len("readme.md"):
+        return "postmortem"  # nearly every file, told without lowering its name
     lowered = name.lower()
     if lowered.endswith(".md"):
         if in_skipped_dir or name.startswith(("_", ".")) or lowered == "readme.md":

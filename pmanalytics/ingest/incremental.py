@@ -109,12 +109,12 @@ def plan_reload(
     except duckdb.Error:
         return None
     try:
-        if not _same_setup(con, root, version, settings_digest):
+        fingerprint = _previous_fingerprint(con, root, version, settings_digest)
+        if fingerprint is None:
             return None
         plan = _plan(con, files)
         if plan is not None:
-            ((plan.previous_fingerprint,),) = con.execute(
-                "SELECT corpus_fingerprint FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()
+            plan.previous_fingerprint = fingerprint
         return plan
     except duckdb.Error:
         return None  # an older or damaged database: load everything
@@ -122,12 +122,14 @@ def plan_reload(
         con.close()
 
 
-def _same_setup(con: duckdb.DuckDBPyConnection, root: Path, version: str, settings_digest: str) -> bool:
-    """Whether the previous load read this corpus, with these settings, this version and this schema."""
-    last = con.execute("SELECT corpus_path FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()
+def _previous_fingerprint(con: duckdb.DuckDBPyConnection, root: Path, version: str, settings_digest: str) -> str | None:
+    """The previous load's corpus fingerprint, when it read this corpus with these settings, this
+    version and this schema; else None."""
+    last = con.execute("SELECT corpus_path, corpus_fingerprint FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    return (bool(last) and last[0][0] == str(root) and meta.get("pmanalytics_version") == version
+    same = (bool(last) and last[0][0] == str(root) and meta.get("pmanalytics_version") == version
             and meta.get(SETTINGS_KEY) == settings_digest and meta.get("schema_version") == str(SCHEMA_VERSION))
+    return str(last[0][1]) if same and last[0][1] is not None else None
 
 
 def _plan(con: duckdb.DuckDBPyConnection, files: list[CorpusFile]) -> Plan | None:

@@ -121,8 +121,9 @@ def _load(
             with _collector_paused():
                 plan = plan_reload(db_path, files, root, __version__, settings_sha256(corpus_settings))
             files_read = _load_all(build, files, read) if plan is None else _load_changes(build, plan, read)
-            same = plan is not None and plan.same_contents() and override is None
-            known = plan.previous_fingerprint if plan is not None and same else None
+            known = None  # the fingerprint, when the previous one still holds
+            if plan is not None and plan.same_contents() and override is None:
+                known = plan.previous_fingerprint
             summary = build.summary(_settings_digest(settings_path(corpus, override)), fingerprint=known)
             report = LoadReport(
                 corpus_path=root,
